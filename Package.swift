@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+// xenopsd-ng: a unified low-level Xen toolstack daemon.
+// Module boundaries follow Docs/architecture.md; each module has one job.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "xenopsd-ng",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "XenopsCore", targets: ["XenopsCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Value types, the xenops JSON codec, the pure lifecycle planner. Foundation only.
+        .target(name: "XenopsCore", swiftSettings: swiftSettings),
+        // The `Hypervisor` seam the engine calls.
+        .target(name: "XenopsBackend", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        // A complete in-process hypervisor with fault injection, used by tests and `--backend simulator`.
+        .target(name: "XenopsSimulator", dependencies: ["XenopsCore", "XenopsBackend"], swiftSettings: swiftSettings),
+        // The persistent VM state store (SQLite through GRDB, WAL).
+        .target(
+            name: "XenopsStore",
+            dependencies: ["XenopsCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The toolstack: per-VM FIFO queues, tasks, UPDATES, reconciliation, lifecycle actions.
+        .target(
+            name: "XenopsEngine",
+            dependencies: [
+                "XenopsCore", "XenopsBackend", "XenopsStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared test fixtures: the backend conformance suite, temporary directories.
+        .target(
+            name: "XenopsTestSupport",
+            dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XenopsSimulatorTests",
+            dependencies: ["XenopsSimulator", "XenopsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XenopsStoreTests",
+            dependencies: ["XenopsStore", "XenopsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XenopsEngineTests",
+            dependencies: ["XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
