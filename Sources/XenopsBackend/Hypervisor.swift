@@ -100,15 +100,8 @@ public struct DomainSpec: Sendable, Hashable {
     }
 }
 
-/// What a guest is asked to do.
-public enum ShutdownRequest: String, Sendable, Hashable, CaseIterable {
-    case poweroff, reboot, suspend, halt
-}
-
-/// Why a domain shut down (Xen's `SHUTDOWN_*` codes).
-public enum ShutdownReason: String, Sendable, Hashable, CaseIterable, Codable {
-    case poweroff, reboot, suspend, crash, watchdog, softReset = "soft_reset", unknown
-}
+/// What a guest is asked to do (defined in XenopsCore as ``GuestRequest``).
+public typealias ShutdownRequest = GuestRequest
 
 /// The run state of a domain.
 public enum DomainRunState: Sendable, Hashable {
