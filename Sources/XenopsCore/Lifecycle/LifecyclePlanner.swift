@@ -180,6 +180,6 @@ public enum LifecyclePlanner {
     }
 
     private static func requireDevice(_ name: String, in names: Dictionary<String, some Any>.Keys, kind: String, vm: String) throws(XenopsError) {
-        guard names.contains(name) else { throw .doesNotExist(namespace: kind, path: "\(vm).\(name)") }
+        guard names.contains(name) else { throw .doesNotExist(namespace: "VM", path: "\(vm)/\(kind.lowercased()).\(name)") }
     }
 }

@@ -1,0 +1,211 @@
+import Foundation
+import XenopsBackend
+import XenopsCore
+
+extension XenopsEngine {
+    /// Queues `operation` on `vm`'s queue as a new task and returns the task id at once.
+    public func submit(_ operation: VMOperation, vm: String, debugInfo: String) -> String {
+        let taskID = tasks.create(debugInfo: debugInfo)
+        logger.debug("queued \(operation.name) for VM \(vm) as task \(taskID)", metadata: ["dbg": .string(DebugInfo(debugInfo).log)])
+        queues.submit(vm: vm) { [self] in
+            await runAsTask(taskID, vm: vm, name: operation.name) { [self] in
+                try await perform(operation, vm: vm, taskID: taskID)
+            }
+        }
+        return taskID
+    }
+
+    /// Runs `body` as the work of task `taskID`: cancellable, and finishing the task with
+    /// its outcome.
+    func runAsTask(_ taskID: String, vm: String, name: String, _ body: @escaping @Sendable () async throws -> Void) async {
+        let work = Task { try await body() }
+        tasks.setCancelHandler(taskID) { work.cancel() }
+        do {
+            try await work.value
+            tasks.complete(taskID)
+            logger.debug("task \(taskID) \(name) on VM \(vm) completed")
+        } catch {
+            let failure = xenopsError(error, task: taskID)
+            tasks.fail(taskID, failure)
+            logger.info("task \(taskID) \(name) on VM \(vm) failed: \(failure.message)")
+        }
+    }
+
+    /// Executes one queued operation: plans it against the VM's state now, then runs the plan.
+    func perform(_ operation: VMOperation, vm: String, taskID: String) async throws {
+        try tasks.checkCancelling(taskID)
+        let record = try record(vm)
+        let info = try await backendCall { try await backend.domainInfo(vm: vm) }
+        let context = PlanContext(
+            powerState: powerState(of: record, domain: info), vm: record.vm, vbds: record.vbds, vifs: record.vifs,
+            plugged: Self.plugged(info), shutdownAckTimeout: configuration.shutdownAckTimeout
+        )
+        let plan = try LifecyclePlanner.plan(operation, in: context)
+        try await run(plan, vm: vm, taskID: taskID)
+    }
+
+    /// Runs the steps of a plan, reporting progress. If a step fails after a domain was
+    /// created, the half-built domain is destroyed so that the VM is left Halted, a state
+    /// any later operation can start from.
+    func run(_ plan: Plan, vm: String, taskID: String) async throws {
+        let total = max(plan.totalWeight, 1)
+        var done = 0.0
+        var createdDomain = false
+        defer {
+            if live.withLock({ $0.rebooting.contains(vm) }) {
+                live.withLock { _ = $0.rebooting.remove(vm) }
+            }
+            signalAll(vm)
+        }
+        do {
+            for step in plan.steps {
+                try tasks.checkCancelling(taskID)
+                if case .createDomain = step { createdDomain = true }
+                try await execute(step, vm: vm, taskID: taskID)
+                if case .destroyDomain = step { createdDomain = false }
+                done += step.weight
+                tasks.setProgress(taskID, done / total)
+            }
+        } catch {
+            if createdDomain {
+                // The task may be cancelled: clean up from a fresh, uncancelled task.
+                let backend = self.backend
+                let cleanup = Task { try await backend.destroy(vm: vm) }
+                do { try await cleanup.value } catch {
+                    logger.error("could not destroy the half-built domain of VM \(vm): \(error)")
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Executes one atomic step.
+    func execute(_ step: PlanStep, vm: String, taskID: String) async throws {
+        switch step {
+        case .createDomain:
+            let record = try record(vm)
+            var spec = DomainSpec(vm: record.vm, domains: record.domains)
+            // Read-write disks before read-only ones, as xenopsd plugs them.
+            spec.vbds = record.vbds.values.sorted {
+                ($0.mode == .readOnly ? 1 : 0, $0.id.name) < ($1.mode == .readOnly ? 1 : 0, $1.id.name)
+            }
+            spec.vifs = record.vifs.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
+            spec.pcis = record.pcis.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
+            // A domain left shut down (its action not yet applied) would clash on the uuid.
+            if let stale = try await backendCall({ try await backend.domainInfo(vm: vm) }) {
+                switch stale.state {
+                case .shutdown, .dying: try await backendCall { try await backend.destroy(vm: vm) }
+                case .running, .paused: throw XenopsError.badPowerState(found: .running, expected: .halted)
+                }
+            }
+            _ = try await backendCall { try await backend.createDomain(spec) }
+            live.withLock { l in
+                l.keptAfterShutdown.remove(vm)
+                l.xsdataState[vm] = record.vm.xsdata
+            }
+        case .pauseDomain:
+            try await backendCall { try await backend.pause(vm: vm) }
+        case .unpauseDomain:
+            try await backendCall { try await backend.unpause(vm: vm) }
+        case .requestShutdown(let request, let ackTimeout):
+            try await backendCall { try await backend.requestShutdown(vm: vm, reason: request, ackTimeout: ackTimeout) }
+        case .waitForShutdown(let timeout):
+            _ = try await backendCall { try await backend.waitForShutdown(vm: vm, timeout: timeout) }
+        case .destroyDomain:
+            try await backendCall { try await backend.destroy(vm: vm) }
+            live.withLock { l in
+                l.keptAfterShutdown.remove(vm)
+                l.xsdataState[vm] = nil
+            }
+        case .markRebooting(let on):
+            live.withLock { l in
+                if on { l.rebooting.insert(vm) } else { l.rebooting.remove(vm) }
+            }
+            updates.signal(.vm(vm))
+        case .recordStart:
+            if let record = updateRecord(vm, { $0.runtime.lastStartTime = Date().timeIntervalSince1970 }) {
+                try await persister.setRuntime(record)
+            }
+        case .sleep(let seconds):
+            do { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) } catch {
+                throw XenopsError.cancelled(task: taskID)
+            }
+        case .setVcpus(let n):
+            try await backendCall { try await backend.setVcpus(vm: vm, count: n) }
+        case .setMemoryTarget(let bytes):
+            try await backendCall { try await backend.setMemoryTarget(vm: vm, bytes: bytes) }
+        case .updateMemoryRange(let min, let max):
+            if let record = updateRecord(vm, { $0.vm.memoryDynamicMin = min; $0.vm.memoryDynamicMax = max }) {
+                try await persister.put(record)
+            }
+        case .setXSData(let data):
+            try await backendCall { try await backend.setXSData(vm: vm, data) }
+            live.withLock { l in l.xsdataState[vm, default: [:]].merge(data) { _, new in new } }
+        case .plugVBD(let name):
+            let vbd = try device(vm, name, \.vbds, "vbd")
+            try await backendCall { try await backend.plugVBD(vm: vm, vbd) }
+            updates.signal(.vbd(DeviceID(vm: vm, name: name)))
+        case .unplugVBD(let name, let force):
+            try await backendCall { try await backend.unplugVBD(vm: vm, name: name, force: force) }
+            updates.signal(.vbd(DeviceID(vm: vm, name: name)))
+        case .insertMedia(let name, let disk):
+            try await backendCall { try await backend.insertMedia(vm: vm, vbd: name, disk: disk) }
+            if let record = updateRecord(vm, { $0.vbds[name]?.backend = disk }) { try await persister.put(record) }
+            updates.signal(.vbd(DeviceID(vm: vm, name: name)))
+        case .ejectMedia(let name):
+            try await backendCall { try await backend.ejectMedia(vm: vm, vbd: name) }
+            if let record = updateRecord(vm, { $0.vbds[name]?.backend = nil }) { try await persister.put(record) }
+            updates.signal(.vbd(DeviceID(vm: vm, name: name)))
+        case .plugVIF(let name):
+            let vif = try device(vm, name, \.vifs, "vif")
+            try await backendCall { try await backend.plugVIF(vm: vm, vif) }
+            updates.signal(.vif(DeviceID(vm: vm, name: name)))
+        case .unplugVIF(let name, let force):
+            try await backendCall { try await backend.unplugVIF(vm: vm, name: name, force: force) }
+            updates.signal(.vif(DeviceID(vm: vm, name: name)))
+        case .setCarrier(let name, let carrier):
+            try await backendCall { try await backend.setCarrier(vm: vm, vif: name, carrier: carrier) }
+            if let record = updateRecord(vm, { $0.vifs[name]?.carrier = carrier }) { try await persister.put(record) }
+            updates.signal(.vif(DeviceID(vm: vm, name: name)))
+        case .note(let text):
+            logger.info("VM \(vm): \(text)")
+            if text.hasPrefix("Pause") { live.withLock { _ = $0.keptAfterShutdown.insert(vm) } }
+        case .bestEffort(let inner):
+            do { try await execute(inner, vm: vm, taskID: taskID) } catch {
+                logger.debug("VM \(vm): best-effort step \(inner) failed and was ignored: \(error)")
+            }
+        }
+    }
+
+    private func device<D>(_ vm: String, _ name: String, _ path: KeyPath<VMRecord, [String: D]>, _ kind: String) throws(XenopsError) -> D {
+        guard let d = try record(vm)[keyPath: path][name] else {
+            throw .doesNotExist(namespace: "VM", path: "\(vm)/\(kind).\(name)")
+        }
+        return d
+    }
+
+    /// The power state XAPI sees for a VM given its domain (or none).
+    func powerState(of record: VMRecord, domain: DomainInfo?) -> PowerState {
+        let (rebooting, kept) = live.withLock { ($0.rebooting.contains(record.vm.id), $0.keptAfterShutdown.contains(record.vm.id)) }
+        if rebooting { return .running }
+        guard let domain else { return .halted }
+        switch domain.state {
+        case .running: return .running
+        case .paused: return .paused
+        case .shutdown: return kept ? .paused : .halted
+        case .dying: return .halted
+        }
+    }
+
+    static func plugged(_ info: DomainInfo?) -> PluggedDevices {
+        guard let info else { return PluggedDevices() }
+        switch info.state {
+        case .running, .paused:
+            var vbds: [String: Bool] = [:]
+            for (name, media) in info.devices.vbds { vbds[name] = media != nil }
+            return PluggedDevices(vbds: vbds, vifs: Set(info.devices.vifs.keys))
+        case .shutdown, .dying:
+            return PluggedDevices()
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Logging
+
+/// Knobs of the toolstack engine.
+public struct EngineConfiguration: Sendable {
+    /// How many VMs may have an operation running at once (xenopsd's worker pool; default 16).
+    public var workers: Int
+    /// How long a guest has to acknowledge a clean shutdown or reboot request (xenopsd: 60 s).
+    public var shutdownAckTimeout: Double
+    /// A crash or reboot sooner than this after start counts as a loop (xenopsd: 120 s).
+    public var minimumUptime: Double
+    /// The pause before restarting a VM that rebooted within ``minimumUptime`` (xenopsd: 15 s).
+    public var rebootLoopDelay: Double
+    public var logger: Logger
+
+    public init(
+        workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
+        rebootLoopDelay: Double = 15, logger: Logger = Logger(label: "xenopsd.engine")
+    ) {
+        self.workers = workers
+        self.shutdownAckTimeout = shutdownAckTimeout
+        self.minimumUptime = minimumUptime
+        self.rebootLoopDelay = rebootLoopDelay
+        self.logger = logger
+    }
+}
