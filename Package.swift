@@ -39,6 +39,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
+        .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
         // Shared test fixtures: the backend conformance suite, temporary directories.
         .target(
             name: "XenopsTestSupport",

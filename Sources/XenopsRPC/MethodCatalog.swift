@@ -1,0 +1,248 @@
+import XenopsCore
+
+/// Every method of the xenops interface (xenops-interface.md §1), with the handler that
+/// serves it. Methods this daemon does not provide answer `["Unimplemented", "<name>"]`.
+public enum MethodCatalog {
+    typealias P = RPCMethod.Param
+
+    static let id = P("id", "string (VM uuid)")
+    static let deviceID = P("id", "[vm uuid, device name]")
+    static let unit = P("unit", "null", optional: true)
+
+    private static func pair<A: XenopsCodable, B: XenopsCodable>(_ a: A, _ b: B) -> JSONValue { .array([a.xenops, b.xenops]) }
+    private static func pairs<A: XenopsCodable, B: XenopsCodable>(_ list: [(A, B)]) -> JSONValue { .array(list.map { pair($0.0, $0.1) }) }
+
+    /// Decodes the `metadata` parameter: a string holding the JSON of a `Metadata.t` (ocaml-rpc
+    /// double-encodes it); an object is accepted too.
+    static func metadata(_ a: RPCArguments) throws(XenopsError) -> Metadata {
+        guard let raw = a.params["metadata"] else {
+            throw .internalError("\(a.method): parameter 'metadata' is missing (expected a string holding the JSON of a Metadata.t)")
+        }
+        let json: JSONValue
+        switch raw {
+        case .string(let text):
+            do { json = try JSONValue.parse(text) } catch {
+                throw .internalError("\(a.method): parameter 'metadata' is not valid JSON: \(error)")
+            }
+        case .object: json = raw
+        default: throw .internalError("\(a.method): parameter 'metadata' must be a string holding the JSON of a Metadata.t, found \(raw.kindName)")
+        }
+        do { return try Metadata(xenops: json) } catch {
+            throw .internalError("\(a.method): the metadata is not a valid Metadata.t: \(error)")
+        }
+    }
+
+    private static func op(_ name: String, _ params: [P], _ summary: String, _ make: @escaping @Sendable (RPCArguments) throws(XenopsError) -> VMOperation, vmParam: String = "id", device: Bool = false) -> RPCMethod {
+        RPCMethod(name, .task, params, summary) { a, s throws(XenopsError) in
+            let vm: String = device ? try a.deviceID().vm : try a.required(vmParam)
+            return .string(try await s.vmOperation(a.dbg, id: vm, try make(a)))
+        }
+    }
+
+    /// All methods, in the order of the interface document.
+    public static let methods: [RPCMethod] = [
+        RPCMethod("query", .sync, [unit], "Who is answering: name, vendor, version, features, instance_id.") { a, s throws(XenopsError) in
+            try await s.query(a.dbg).xenops
+        },
+        RPCMethod("get_diagnostics", .sync, [unit], "A JSON dump of queues, workers, tasks and UPDATES.") { a, s throws(XenopsError) in
+            .string(try await s.diagnostics(a.dbg))
+        },
+
+        // Task
+        RPCMethod("Task.stat", .sync, [P("id", "string (task id)")], "The state of a task.") { a, s throws(XenopsError) in
+            try await s.taskStat(a.dbg, id: try a.required("id")).xenops
+        },
+        RPCMethod("Task.cancel", .sync, [P("id", "string (task id)")], "Asks a task to stop at its next cancellation point.") { a, s throws(XenopsError) in
+            try await s.taskCancel(a.dbg, id: try a.required("id")); return .null
+        },
+        RPCMethod("Task.destroy", .sync, [P("id", "string (task id)")], "Forgets a task.") { a, s throws(XenopsError) in
+            try await s.taskDestroy(a.dbg, id: try a.required("id")); return .null
+        },
+        RPCMethod("Task.list", .sync, [], "Every task still known.") { a, s throws(XenopsError) in
+            try await s.taskList(a.dbg).xenops
+        },
+        RPCMethod("Task.destroy_on_finish", .sync, [P("id", "string (task id)")], "Forgets the task when it finishes.") { a, s throws(XenopsError) in
+            try await s.taskDestroyOnFinish(a.dbg, id: try a.required("id")); return .null
+        },
+
+        // HOST
+        RPCMethod("HOST.stat", .sync, [], "CPU, hypervisor and chipset facts.") { a, s throws(XenopsError) in
+            try await s.hostStat(a.dbg).xenops
+        },
+        RPCMethod("HOST.get_console_data", .sync, [], "The hypervisor console ring.") { a, s throws(XenopsError) in
+            .string(try await s.hostConsoleData(a.dbg))
+        },
+        RPCMethod("HOST.get_total_memory_mib", .sync, [], "Host RAM in MiB.") { a, s throws(XenopsError) in
+            .int(try await s.hostTotalMemoryMiB(a.dbg))
+        },
+        RPCMethod("HOST.send_debug_keys", .unimplemented, [P("debug_keys", "string")], "Sends Xen debug keys.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.set_worker_pool_size", .sync, [P("pool_size", "int")], "Resizes the worker pool.") { a, s throws(XenopsError) in
+            try await s.hostSetWorkerPoolSize(a.dbg, size: try a.required("pool_size")); return .null
+        },
+        RPCMethod("HOST.update_guest_agent_features", .unimplemented, [P("features", "guest_agent_feature list")], "Writes licensed guest-agent features.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.combine_cpu_policies", .unimplemented, [P("policy1", "string"), P("policy2", "string")], "The common subset of two CPU policies.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.is_compatible", .unimplemented, [P("vm_policy", "string"), P("host_policy", "string")], "Whether a VM may run on the host.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.set_numa_affinity_policy", .unimplemented, [P("numa_affinity_policy", "option of Any|Best_effort|…", optional: true)], "Sets the NUMA placement policy.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // VM, sync
+        RPCMethod("VM.add", .sync, [P("vm", "Vm.t")], "Stores a new VM configuration.") { a, s throws(XenopsError) in
+            .string(try await s.vmAdd(a.dbg, vm: try a.required("vm")))
+        },
+        RPCMethod("VM.remove", .sync, [id], "Forgets a halted VM and its devices.") { a, s throws(XenopsError) in
+            try await s.vmRemove(a.dbg, id: try a.required("id")); return .null
+        },
+        RPCMethod("VM.generate_state_string", .unimplemented, [P("vm", "Vm.t")], "The backend's state string.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.exists", .sync, [id], "Whether the VM is known.") { a, s throws(XenopsError) in
+            .bool(try await s.vmExists(a.dbg, id: try a.required("id")))
+        },
+        RPCMethod("VM.list", .sync, [unit], "Every VM with its state, as [[Vm.t, Vm.state], …].") { a, s throws(XenopsError) in
+            pairs(try await s.vmList(a.dbg))
+        },
+        RPCMethod("VM.stat", .sync, [id], "A VM's configuration and live state, as [Vm.t, Vm.state].") { a, s throws(XenopsError) in
+            let (vm, state) = try await s.vmStat(a.dbg, id: try a.required("id"))
+            return pair(vm, state)
+        },
+        RPCMethod("VM.import_metadata", .sync, [P("metadata", "string (JSON of Metadata.t)")], "Creates or overwrites a VM and its devices.") { a, s throws(XenopsError) in
+            .string(try await s.vmImportMetadata(a.dbg, metadata: try metadata(a)))
+        },
+        RPCMethod("VM.import_metadata_async", .task, [P("metadata", "string (JSON of Metadata.t)")], "VM.import_metadata as a task.") { a, s throws(XenopsError) in
+            .string(try await s.vmImportMetadataAsync(a.dbg, metadata: try metadata(a)))
+        },
+        RPCMethod("VM.export_metadata", .sync, [id], "The JSON of the VM's Metadata.t, as a string.") { a, s throws(XenopsError) in
+            .string(try await s.vmExportMetadata(a.dbg, id: try a.required("id")).xenops.jsonString)
+        },
+
+        // VM, tasks
+        op("VM.create", [id], "Creates the domain (left paused, devices attached).") { _ throws(XenopsError) in .create },
+        op("VM.build", [id, P("force", "bool")], "Checks the domain is built (VM.create builds it).") { a throws(XenopsError) in .build(force: try a.optional("force") ?? false) },
+        RPCMethod("VM.create_device_model", .unimplemented, [id, P("save_state", "bool")], "Starts qemu.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.destroy", [id], "Destroys the domain at once.") { _ throws(XenopsError) in .destroy },
+        op("VM.pause", [id], "Pauses the domain.") { _ throws(XenopsError) in .pause },
+        op("VM.unpause", [id], "Unpauses the domain.") { _ throws(XenopsError) in .unpause },
+        RPCMethod("VM.request_rdp", .unimplemented, [id, P("enabled", "bool")], "RDP on/off request.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.run_script", .unimplemented, [id, P("script", "string")], "Guest-agent script.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.set_xsdata", [id, P("xsdata", "{key: value}")], "Writes vm-data keys for the guest.") { a throws(XenopsError) in .setXSData(try a.required("xsdata")) },
+        op("VM.set_vcpus", [id, P("vcpus", "int")], "Sets the online vCPU count.") { a throws(XenopsError) in .setVcpus(try a.required("vcpus")) },
+        RPCMethod("VM.set_shadow_multiplier", .unimplemented, [id, P("multiplier", "float")], "Sets the HVM shadow multiplier.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.set_memory_dynamic_range", [id, P("minimum", "int64 (bytes)"), P("maximum", "int64 (bytes)")], "Changes the balloon range; the target follows the maximum.") { a throws(XenopsError) in
+            .setMemoryDynamicRange(min: try a.required("minimum"), max: try a.required("maximum"))
+        },
+        op("VM.delay", [id, P("delay", "float (seconds)")], "Sleeps inside the VM's queue.") { a throws(XenopsError) in .delay(seconds: try a.required("delay")) },
+        op("VM.start", [id, P("paused", "bool (treated as force)")], "Builds the domain and leaves it paused.") { a throws(XenopsError) in .start(force: try a.optional("paused") ?? false) },
+        op("VM.shutdown", [id, P("delay", "float option (seconds; absent = hard)", optional: true)], "Clean shutdown with a timeout, or hard when no delay.") { a throws(XenopsError) in .shutdown(delay: try a.optional("delay")) },
+        op("VM.reboot", [id, P("delay", "float option (seconds; absent = hard)", optional: true)], "Clean reboot with a timeout, or hard when no delay.") { a throws(XenopsError) in .reboot(delay: try a.optional("delay")) },
+        RPCMethod("VM.migrate", .unimplemented, [id, P("vdi_map", "{src: dst}"), P("vif_map", "{vif: Network.t}"), P("pci_map", "{vgpu: address}"), P("xenops_url", "string"), P("compress", "bool"), P("verify_dest", "bool"), P("localhost_migration", "bool")], "Live migration.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.suspend", .unimplemented, [id, P("suspend_vdi", "disk")], "Suspends to a VDI.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.resume", .unimplemented, [id, P("suspend_vdi", "disk")], "Resumes from a VDI.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.fast_resume", .unimplemented, [id], "Resumes a checkpointed domain.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.s3suspend", .unimplemented, [id], "ACPI S3 suspend.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.s3resume", .unimplemented, [id], "ACPI S3 resume.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // PCI
+        RPCMethod("PCI.add", .sync, [P("pci", "Pci.t")], "Stores a PCI passthrough device.") { a, s throws(XenopsError) in
+            try await s.pciAdd(a.dbg, pci: try a.required("pci")).xenops
+        },
+        RPCMethod("PCI.remove", .sync, [deviceID], "Forgets an unplugged PCI device.") { a, s throws(XenopsError) in
+            try await s.pciRemove(a.dbg, id: try a.deviceID()); return .null
+        },
+        RPCMethod("PCI.stat", .sync, [deviceID], "[Pci.t, Pci.state].") { a, s throws(XenopsError) in
+            let (pci, state) = try await s.pciStat(a.dbg, id: try a.deviceID())
+            return pair(pci, state)
+        },
+        RPCMethod("PCI.list", .sync, [P("id", "string (VM uuid)")], "The PCI devices of a VM.") { a, s throws(XenopsError) in
+            pairs(try await s.pciList(a.dbg, vm: try a.required("id")))
+        },
+        RPCMethod("PCI.dequarantine", .unimplemented, [P("pci_addr", "Pci.address")], "Returns a device from quarantine.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // VBD
+        RPCMethod("VBD.add", .sync, [P("vbd", "Vbd.t")], "Stores a VBD.") { a, s throws(XenopsError) in
+            try await s.vbdAdd(a.dbg, vbd: try a.required("vbd")).xenops
+        },
+        RPCMethod("VBD.remove", .sync, [deviceID], "Forgets an unplugged VBD.") { a, s throws(XenopsError) in
+            try await s.vbdRemove(a.dbg, id: try a.deviceID()); return .null
+        },
+        RPCMethod("VBD.stat", .sync, [deviceID], "[Vbd.t, Vbd.state].") { a, s throws(XenopsError) in
+            let (vbd, state) = try await s.vbdStat(a.dbg, id: try a.deviceID())
+            return pair(vbd, state)
+        },
+        RPCMethod("VBD.list", .sync, [P("id", "string (VM uuid)")], "The VBDs of a VM.") { a, s throws(XenopsError) in
+            pairs(try await s.vbdList(a.dbg, vm: try a.required("id")))
+        },
+        op("VBD.plug", [deviceID], "Hot-plugs a VBD.", { a throws(XenopsError) in .vbdPlug(try a.deviceID().name) }, device: true),
+        op("VBD.unplug", [deviceID, P("force", "bool")], "Hot-unplugs a VBD.", { a throws(XenopsError) in .vbdUnplug(try a.deviceID().name, force: try a.optional("force") ?? false) }, device: true),
+        op("VBD.eject", [deviceID], "Ejects a CD.", { a throws(XenopsError) in .vbdEject(try a.deviceID().name) }, device: true),
+        op("VBD.insert", [deviceID, P("disk", "disk")], "Inserts a CD.", { a throws(XenopsError) in .vbdInsert(try a.deviceID().name, try a.required("disk")) }, device: true),
+        RPCMethod("VBD.set_qos", .unimplemented, [deviceID], "Applies VBD QoS.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // VUSB, VGPU
+        RPCMethod("VUSB.add", .unimplemented, [P("vusb", "Vusb.t")], "Stores a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.remove", .unimplemented, [deviceID], "Forgets a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.stat", .unimplemented, [deviceID], "[Vusb.t, Vusb.state].") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.list", .unimplemented, [P("id", "string (VM uuid)")], "The VUSBs of a VM.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.plug", .unimplemented, [deviceID], "Plugs a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.unplug", .unimplemented, [deviceID], "Unplugs a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VGPU.add", .unimplemented, [P("vgpu", "Vgpu.t")], "Stores a vGPU.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VGPU.remove", .unimplemented, [deviceID], "Forgets a vGPU.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VGPU.stat", .unimplemented, [deviceID], "[Vgpu.t, Vgpu.state].") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VGPU.list", .unimplemented, [P("id", "string (VM uuid)")], "The vGPUs of a VM.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // VIF
+        RPCMethod("VIF.add", .sync, [P("vif", "Vif.t")], "Stores a VIF.") { a, s throws(XenopsError) in
+            try await s.vifAdd(a.dbg, vif: try a.required("vif")).xenops
+        },
+        RPCMethod("VIF.remove", .sync, [deviceID], "Forgets an unplugged VIF.") { a, s throws(XenopsError) in
+            try await s.vifRemove(a.dbg, id: try a.deviceID()); return .null
+        },
+        RPCMethod("VIF.stat", .sync, [deviceID], "[Vif.t, Vif.state].") { a, s throws(XenopsError) in
+            let (vif, state) = try await s.vifStat(a.dbg, id: try a.deviceID())
+            return pair(vif, state)
+        },
+        RPCMethod("VIF.list", .sync, [P("id", "string (VM uuid)")], "The VIFs of a VM.") { a, s throws(XenopsError) in
+            pairs(try await s.vifList(a.dbg, vm: try a.required("id")))
+        },
+        op("VIF.plug", [deviceID], "Hot-plugs a VIF.", { a throws(XenopsError) in .vifPlug(try a.deviceID().name) }, device: true),
+        op("VIF.unplug", [deviceID, P("force", "bool")], "Hot-unplugs a VIF.", { a throws(XenopsError) in .vifUnplug(try a.deviceID().name, force: try a.optional("force") ?? false) }, device: true),
+        RPCMethod("VIF.move", .unimplemented, [deviceID, P("network", "Network.t")], "Moves a VIF to another bridge.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VIF.set_carrier", [deviceID, P("carrier", "bool")], "Sets the link state.", { a throws(XenopsError) in .vifSetCarrier(try a.deviceID().name, try a.required("carrier")) }, device: true),
+        RPCMethod("VIF.set_locking_mode", .unimplemented, [deviceID, P("locking_mode", "locking_mode")], "Applies locking rules.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VIF.set_ipv4_configuration", .unimplemented, [deviceID, P("ipv4_configuration", "ipv4_configuration")], "Static IPv4 for the guest agent.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VIF.set_ipv6_configuration", .unimplemented, [deviceID, P("ipv6_configuration", "ipv6_configuration")], "Static IPv6 for the guest agent.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VIF.set_pvs_proxy", .unimplemented, [deviceID, P("proxy", "PVS_proxy.t option", optional: true)], "PVS proxy.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VIF.set_trunks", .unimplemented, [deviceID, P("trunks", "int64 list")], "VLAN trunks.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+
+        // UPDATES
+        RPCMethod("UPDATES.get", .sync, [P("last_id", "int option", optional: true), P("timeout", "int option (seconds)", optional: true)], "Waits for changes after last_id: [barriers, ids, next].") { a, s throws(XenopsError) in
+            try await s.updatesGet(a.dbg, lastID: try a.optional("last_id"), timeout: try a.optional("timeout")).xenops
+        },
+        RPCMethod("UPDATES.last_id", .sync, [], "The current counter.") { a, s throws(XenopsError) in
+            .int(Int64(try await s.updatesLastID(a.dbg)))
+        },
+        RPCMethod("UPDATES.inject_barrier", .sync, [P("vm_id", "string (VM uuid)"), P("id", "int (token)")], "Snapshots a VM's pending updates under a token.") { a, s throws(XenopsError) in
+            try await s.updatesInjectBarrier(a.dbg, vm: try a.required("vm_id"), id: try a.required("id")); return .null
+        },
+        RPCMethod("UPDATES.remove_barrier", .sync, [P("id", "int (token)")], "Drops a barrier.") { a, s throws(XenopsError) in
+            try await s.updatesRemoveBarrier(a.dbg, id: try a.required("id")); return .null
+        },
+        RPCMethod("UPDATES.refresh_vm", .sync, [P("id", "string (VM uuid)")], "Re-signals a VM and its devices.") { a, s throws(XenopsError) in
+            try await s.updatesRefreshVM(a.dbg, vm: try a.required("id")); return .null
+        },
+
+        // DEBUG
+        RPCMethod("DEBUG.trigger", .sync, [P("cmd", "string"), P("args", "string list")], "set-cancel-trigger [dbg; n], or a backend command (simulator: reboot/halt/crash [uuid]).") { a, s throws(XenopsError) in
+            try await s.debugTrigger(a.dbg, command: try a.required("cmd"), args: try a.optional("args") ?? []); return .null
+        },
+        RPCMethod("DEBUG.shutdown", .unimplemented, [unit], "Exits the daemon.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+    ] + observerMethods
+
+    /// `Observer.*` (OpenTelemetry control): listed, not provided.
+    static let observerMethods: [RPCMethod] = [
+        "create", "destroy", "set_enabled", "set_attributes", "set_endpoints", "init", "set_trace_log_dir",
+        "set_export_interval", "set_export_chunk_size", "set_max_spans", "set_max_traces", "set_max_depth",
+        "set_max_file_size", "set_host_id", "set_compress_tracing_files",
+    ].map { name in
+        RPCMethod("Observer.\(name)", .unimplemented, [], "OpenTelemetry control.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) }
+    }
+
+    /// The methods by wire name (case-sensitive, as in xenopsd).
+    public static let byName: [String: RPCMethod] = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
+}
