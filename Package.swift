@@ -30,6 +30,8 @@ let package = Package(
             dependencies: ["XenopsCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // Crash-test helper for XenopsStoreTests: writes generations of a VM record until killed.
+        .executableTarget(name: "xenops-store-torture", dependencies: ["XenopsStore"], swiftSettings: swiftSettings),
         // The toolstack: per-VM FIFO queues, tasks, UPDATES, reconciliation, lifecycle actions.
         .target(
             name: "XenopsEngine",

@@ -1,1 +1,1 @@
-// Placeholder so that SwiftPM can build the package before this test target has sources; delete it once the target has real files.
+// Placeholder so that SwiftPM can build the package before this module has sources; delete it once the module has real files.
