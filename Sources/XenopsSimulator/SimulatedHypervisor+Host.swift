@@ -1,0 +1,69 @@
+import XenopsBackend
+import XenopsCore
+
+extension SimulatedHypervisor {
+    /// CPU feature words, as Xen prints them: 32-bit hex words joined by `-`.
+    static let featureWords = [
+        "1fcbfbff", "f7fa3223", "2c100800", "00000121", "0000000f", "009c67af",
+        "00000000", "00000000", "00001000", "9c000400", "00000000", "00000000",
+    ]
+
+    /// The feature words with the words at `mask` cleared (what a guest type may not see).
+    static func features(masking mask: Set<Int> = []) -> String {
+        featureWords.enumerated().map { mask.contains($0.offset) ? "00000000" : $0.element }.joined(separator: "-")
+    }
+
+    public func hostInfo() async throws -> HostInfo {
+        try await begin(.hostInfo, vm: nil)
+        var cpu = HostInfo.CPUInfo()
+        cpu.cpuCount = configuration.cpuCount
+        cpu.socketCount = 1
+        cpu.threadsPerCore = 1
+        cpu.nrNodes = 1
+        cpu.vendor = "GenuineIntel"
+        cpu.speed = "2400.000"
+        cpu.modelname = "Simulated Xeon CPU @ 2.40GHz"
+        cpu.family = "6"
+        cpu.model = "85"
+        cpu.stepping = "7"
+        cpu.flags = "fpu de tsc msr pae mce cx8 apic sep mca cmov pat clflush acpi mmx fxsr sse sse2 ht syscall nx lm constant_tsc rep_good nopl nonstop_tsc cpuid pni pclmulqdq monitor ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand hypervisor lahf_lm abm"
+        cpu.features = Self.features()
+        cpu.featuresPV = Self.features(masking: [4, 9])
+        cpu.featuresHVM = Self.features(masking: [9])
+        cpu.featuresPVHost = Self.features(masking: [4])
+        cpu.featuresHVMHost = Self.features()
+        return HostInfo(
+            cpuInfo: cpu,
+            hypervisor: .init(version: "4.17.0-simulated", capabilities: "xen-3.0-x86_64 hvm-3.0-x86_64"),
+            chipsetInfo: .init(iommu: true, hvm: true))
+    }
+
+    public func totalMemoryMiB() async throws -> Int64 {
+        try await begin(.totalMemoryMiB, vm: nil)
+        return configuration.hostMemoryBytes >> 20
+    }
+
+    public func freeMemoryBytes() async throws -> Int64 {
+        try await begin(.freeMemoryBytes, vm: nil)
+        return state.withLock { freeBytes($0.world) }
+    }
+
+    public func consoleData() async throws -> String {
+        try await begin(.consoleData, vm: nil)
+        return state.withLock { $0.console.text }
+    }
+
+    public func listDomains() async throws -> [DomainInfo] {
+        try await begin(.listDomains, vm: nil)
+        return state.withLock { s in
+            [dom0(s.world).info] + s.world.domains.values.sorted { $0.domid < $1.domid }.map(\.info)
+        }
+    }
+
+    public func domainInfo(vm: String) async throws -> DomainInfo? {
+        try await begin(.domainInfo, vm: vm)
+        return state.withLock { s in
+            vm == Self.dom0UUID ? dom0(s.world).info : s.world.domains[vm]?.info
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// An operation of the simulator, for latency, fault injection and the call history.
+///
+/// The raw value is the ``Hypervisor`` method name, used in history lines and errors.
+public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codable {
+    // Read-only.
+    case hostInfo, totalMemoryMiB, freeMemoryBytes, consoleData, listDomains, domainInfo, waitForShutdown
+    // Mutating.
+    case createDomain, pause, unpause, requestShutdown, destroy, save, restore
+    case plugVBD, unplugVBD, insertMedia, ejectMedia, plugVIF, unplugVIF, setCarrier, plugPCI, unplugPCI
+    case setVcpus, setMemoryTarget, setXSData, debugTrigger
+
+    /// Whether the operation changes hypervisor state (and is recorded in the history and
+    /// slowed down by ``SimulatorConfiguration/stepLatency``).
+    public var isMutating: Bool {
+        switch self {
+        case .hostInfo, .totalMemoryMiB, .freeMemoryBytes, .consoleData, .listDomains, .domainInfo, .waitForShutdown:
+            return false
+        default:
+            return true
+        }
+    }
+}
+
+/// One call the simulator received, as ``SimulatedHypervisor/calls()`` lists it.
+public struct SimulatorCall: Sendable, Hashable, CustomStringConvertible {
+    public var operation: SimulatedOperation
+    /// The VM uuid the call was about, if any.
+    public var vm: String?
+    /// A short argument summary (`"xvdb"`, `"reboot"`), if any.
+    public var detail: String?
+
+    public init(operation: SimulatedOperation, vm: String?, detail: String? = nil) {
+        self.operation = operation
+        self.vm = vm
+        self.detail = detail
+    }
+
+    /// `"<operation> <vm> <detail>"`, omitting what is absent.
+    public var description: String {
+        [operation.rawValue, vm, detail].compactMap { $0 }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,2 @@
+// Placeholder so SwiftPM finds a source file for XenopsStoreTests on the `simulator` branch.
+// Drop this file when merging the branch that owns these tests.
