@@ -1,2 +1,0 @@
-// Placeholder so SwiftPM finds a source file for XenopsCoreTests on the `simulator` branch.
-// Drop this file when merging the branch that owns these tests.
