@@ -25,7 +25,8 @@ extension XenopsEngine {
             tasks.complete(taskID)
             logger.debug("task \(taskID) \(name) on VM \(vm) completed")
         } catch {
-            let failure = xenopsError(error, task: taskID)
+            var failure = xenopsError(error, task: taskID)
+            if case .cancelled(let id) = failure, id.isEmpty { failure = .cancelled(task: taskID) }
             tasks.fail(taskID, failure)
             logger.info("task \(taskID) \(name) on VM \(vm) failed: \(failure.message)")
         }

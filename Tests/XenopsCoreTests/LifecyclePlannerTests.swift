@@ -31,7 +31,9 @@ struct LifecyclePlannerTests {
         case .start, .create: return state == .halted
         case .unpause, .pause, .shutdown, .reboot, .setVcpus, .setXSData, .vbdPlug, .vifPlug, .build: return live
         case .destroy, .delay, .setMemoryDynamicRange, .vbdUnplug, .vifUnplug, .vifSetCarrier: return true
-        case .vbdInsert, .vbdEject: return true
+        // The fixture's CD drive is empty: insert works anywhere, eject needs media.
+        case .vbdInsert: return true
+        case .vbdEject: return !live
         }
     }
 
@@ -48,6 +50,7 @@ struct LifecyclePlannerTests {
                 switch error {
                 case .badPowerState(let found, _): #expect(found == state)
                 case .domainNotBuilt: #expect(op == .build(force: false))
+                case .mediaNotPresent: #expect(op == .vbdEject("xvdd"))
                 default: Issue.record("unexpected refusal of \(op.name) in \(state): \(error)")
                 }
             }

@@ -84,7 +84,7 @@ struct GuestActionTests {
         let f = try await EngineFixture.make()
         defer { Task { await f.cleanup() } }
         let outsider = "99999999-0000-0000-0000-000000000001"
-        try await f.simulator.createUnmanagedDomain(uuid: outsider, name: "xl-guest", memory: 64 << 20)
+        try f.simulator.createUnmanagedDomain(uuid: outsider, name: "xl-guest", memory: 64 << 20)
         try await f.engine.debugTrigger("halt", args: [outsider])
         try await Task.sleep(for: .milliseconds(200))
         #expect(f.backend.calls(for: outsider).isEmpty)

@@ -48,7 +48,7 @@ struct LifecycleTests {
         let f = try await EngineFixture.make()
         defer { Task { await f.cleanup() } }
         let vm = try await f.running()
-        await f.simulator.setGuestBehaviour(.refuseAck, for: vm)
+        f.simulator.setGuestBehaviour(.refuseAck, for: vm)
         try await f.succeed(.shutdown(delay: nil), vm)
         #expect(try await f.power(vm) == .halted)
         #expect(!f.backend.calls(for: vm).contains("request-poweroff"))
@@ -58,7 +58,7 @@ struct LifecycleTests {
         let f = try await EngineFixture.make(ackTimeout: 0.3)
         defer { Task { await f.cleanup() } }
         let vm = try await f.running()
-        await f.simulator.setGuestBehaviour(.refuseAck, for: vm)
+        f.simulator.setGuestBehaviour(.refuseAck, for: vm)
         #expect(try await f.failure(.shutdown(delay: 5), vm) == .failedToAcknowledgeShutdownRequest)
         #expect(try await f.power(vm) == .running)
         // The hard shutdown repairs it.
@@ -70,7 +70,7 @@ struct LifecycleTests {
         let f = try await EngineFixture.make(ackTimeout: 0.3)
         defer { Task { await f.cleanup() } }
         let vm = try await f.running()
-        await f.simulator.setGuestBehaviour(.ackButHang, for: vm)
+        f.simulator.setGuestBehaviour(.ackButHang, for: vm)
         let error = try await f.failure(.shutdown(delay: 0.5), vm)
         guard case .failedToShutdown(let id, _)? = error else {
             Issue.record("expected Failed_to_shutdown, got \(String(describing: error))")

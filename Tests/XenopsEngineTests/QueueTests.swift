@@ -105,7 +105,7 @@ struct QueueTests {
         let f = try await EngineFixture.make()
         defer { Task { await f.cleanup() } }
         let vm = try await f.define()
-        await f.simulator.failNext(.unpause, with: .failed(operation: "unpause", code: -3, detail: "injected", remedy: "retry"))
+        f.simulator.failNext(.unpause, with: .failed(operation: "unpause", code: -3, detail: "injected", remedy: "retry"))
         try await f.succeed(.start(force: false), vm)
         guard case .internalError? = try await f.failure(.unpause, vm) else {
             Issue.record("expected the injected failure")
@@ -117,7 +117,7 @@ struct QueueTests {
 
         // A failed build leaves no half-built domain behind.
         let other = try await f.define()
-        await f.simulator.failNext(.create, with: .failed(operation: "create", code: -3, detail: "injected", remedy: "retry"))
+        f.simulator.failNext(.createDomain, with: .failed(operation: "create", code: -3, detail: "injected", remedy: "retry"))
         #expect(try await f.failure(.start(force: false), other) != nil)
         #expect(try await f.power(other) == .halted)
         try await f.succeed(.start(force: false), other)

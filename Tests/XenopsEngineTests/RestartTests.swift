@@ -13,7 +13,7 @@ struct RestartTests {
         try await f.succeed(.start(force: false), paused)
         let halted = try await f.define()
         let outsider = "99999999-0000-0000-0000-000000000002"
-        try await f.simulator.createUnmanagedDomain(uuid: outsider, name: "made-by-xl", memory: 64 << 20)
+        try f.simulator.createUnmanagedDomain(uuid: outsider, name: "made-by-xl", memory: 64 << 20)
         let before = try await f.engine.listVMs()
 
         let g = try await f.restarted()
