@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Value types, the xenops JSON codec, the pure lifecycle planner. Foundation only.
@@ -43,6 +46,47 @@ let package = Package(
         ),
         // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
         .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        // Listeners and transports: HTTP/1.1 on a Unix socket (SwiftNIO), the engine adapter.
+        .target(
+            name: "XenopsServer",
+            dependencies: [
+                "XenopsRPC", "XenopsEngine", "XenopsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A typed client over the Unix socket (plain POSIX sockets; used by xenopsctl and tests).
+        .target(name: "XenopsClient", dependencies: ["XenopsRPC", "XenopsCore"], swiftSettings: swiftSettings),
+        // The daemon: configuration, backend choice, service wiring.
+        .executableTarget(
+            name: "xenopsd",
+            dependencies: [
+                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsBackend", "XenopsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The operator CLI; speaks only the API.
+        .executableTarget(
+            name: "xenopsctl",
+            dependencies: [
+                "XenopsClient", "XenopsRPC", "XenopsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Load generator and boot-storm benchmark against a running daemon.
+        .executableTarget(
+            name: "xenops-bench",
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore"],
+            swiftSettings: swiftSettings
+        ),
         // Shared test fixtures: the backend conformance suite, temporary directories.
         .target(
             name: "XenopsTestSupport",
@@ -58,6 +102,18 @@ let package = Package(
         .testTarget(
             name: "XenopsStoreTests",
             dependencies: ["XenopsStore", "XenopsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "XenopsServerTests",
+            dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
