@@ -26,7 +26,7 @@ public struct DevicePosition: Sendable, Hashable, XenopsCodable {
 
     public var xenops: JSONValue { .array([bus.xenops, disk.xenops, partition.xenops]) }
 
-    /// The Linux device name, e.g. `xvda`, `hdb`, `sdc1` (`Device_number.to_linux_device`).
+    /// The Linux device name, e.g. `xvda`, `sdc1`, `fda` (`Device_number.to_linux_device`).
     public var linuxDeviceName: String {
         let prefix: String
         switch bus {
@@ -35,7 +35,6 @@ public struct DevicePosition: Sendable, Hashable, XenopsCodable {
         case .floppy: prefix = "fd"
         case .ide: prefix = "xvd"  // XAPI names IDE disks xvd* too (hd* are upgraded on import).
         }
-        if bus == .floppy { return "fd\(disk)" }
         return prefix + Self.letters(disk) + (partition == 0 ? "" : String(partition))
     }
 
