@@ -1,0 +1,104 @@
+import Foundation
+import XenopsCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A minimal blocking HTTP/1.1 keep-alive connection to the daemon's Unix socket, made for
+/// load generation: requests are pre-encoded bytes and the reply parser only finds the body.
+final class RawConnection: @unchecked Sendable {  // each connection is used by one thread at a time
+    private let fd: Int32
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private var pending: [UInt8] = []
+
+    init(socketPath: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BenchError("socket() failed: errno \(errno)") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw BenchError("socket path too long") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+            raw[bytes.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw BenchError("cannot connect to \(socketPath): errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Encodes a JSON-RPC v1 call as a full HTTP request.
+    static func request(method: String, params: [JSONMember], id: Int = 0) -> [UInt8] {
+        let body = JSONValue.object([
+            JSONMember("method", .string(method)),
+            JSONMember("params", .array([.object(params)])),
+            JSONMember("id", .int(Int64(id))),
+        ]).serialized()
+        var out = Array("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        out += body
+        return out
+    }
+
+    /// Sends one request and returns the reply body.
+    func roundTrip(_ request: [UInt8]) throws -> ArraySlice<UInt8> {
+        try request.withUnsafeBytes { raw in
+            var sent = 0
+            while sent < raw.count {
+                let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                guard n > 0 else { throw BenchError("send failed: errno \(errno)") }
+                sent += n
+            }
+        }
+        return try readResponse()
+    }
+
+    private func readResponse() throws -> ArraySlice<UInt8> {
+        while true {
+            if let (headerEnd, length) = Self.parseHeader(pending), pending.count >= headerEnd + length {
+                let body = pending[headerEnd..<(headerEnd + length)]
+                let rest = Array(pending[(headerEnd + length)...])
+                defer { pending = rest }
+                return ArraySlice(Array(body))
+            }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            guard n > 0 else { throw BenchError("connection closed by the daemon") }
+            pending.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    /// Finds the end of the header block and the Content-Length.
+    private static func parseHeader(_ data: [UInt8]) -> (Int, Int)? {
+        guard data.count >= 4 else { return nil }
+        var end = -1
+        for i in 0...(data.count - 4) where data[i] == 13 && data[i + 1] == 10 && data[i + 2] == 13 && data[i + 3] == 10 {
+            end = i + 4
+            break
+        }
+        guard end > 0 else { return nil }
+        let header = String(decoding: data[0..<end], as: UTF8.self).lowercased()
+        guard let range = header.range(of: "content-length:") else { return nil }
+        let digits = header[range.upperBound...].prefix { $0 == " " || $0.isNumber }.trimmingCharacters(in: .whitespaces)
+        guard let length = Int(digits) else { return nil }
+        return (end, length)
+    }
+
+    /// Sends a call and decodes the reply, throwing on a xenops error.
+    func call(_ method: String, _ params: [JSONMember]) throws -> JSONValue {
+        let body = try roundTrip(Self.request(method: method, params: [JSONMember("debug_info", .string("bench"))] + params))
+        let json = try JSONValue.parse(body)
+        if let error = json["error"], error != .null { throw BenchError("\(method) failed: \(error.jsonString)") }
+        return json["result"] ?? .null
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
