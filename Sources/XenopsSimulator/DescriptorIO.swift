@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import Synchronization
-import XenopsBackend
 
 /// Blocking reads and writes on a caller's file descriptor, run on a dedicated thread so they
 /// never block the cooperative pool, and abandoned within ~100 ms when the calling task is
@@ -62,9 +61,16 @@ enum DescriptorIO {
             if revents & POLLERR != 0 || (revents & POLLHUP != 0 && revents & POLLOUT == 0) {
                 throw .io("the reader of file descriptor \(fd) has closed it")
             }
-            // POLLOUT on a pipe guarantees PIPE_BUF bytes of room, so this chunk never blocks.
+            // POLLOUT on a pipe guarantees PIPE_BUF bytes of room, so this chunk never blocks; on
+            // a socket MSG_DONTWAIT keeps a full send buffer from blocking (and from ignoring
+            // cancellation) without changing the caller's descriptor flags.
             let chunk = min(bytes.count - offset, Int(PIPE_BUF))
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, chunk) }
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                let start = raw.baseAddress! + offset
+                let sent = send(fd, start, chunk, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+                if sent < 0 && errno == ENOTSOCK { return Glibc.write(fd, start, chunk) }
+                return sent
+            }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .io("write to file descriptor \(fd) failed: \(AtomicFile.errnoText())")

@@ -1,44 +1,45 @@
 import XenopsBackend
 import XenopsCore
 
-// Small assertion helpers for the conformance cases. They throw `ConformanceFailure`, so the
-// cases need no test framework.
-
-func expect(_ condition: Bool, _ message: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line) throws {
-    if !condition { throw ConformanceFailure(message(), fileID: fileID, line: line) }
-}
-
-func expectEqual<T: Equatable>(
-    _ actual: T, _ expected: T, _ what: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line
-) throws {
-    if actual != expected {
-        throw ConformanceFailure("\(what()): expected \(expected), got \(actual)", fileID: fileID, line: line)
+/// Assertions for the conformance cases. They throw ``ConformanceFailure``, so the cases need
+/// no test framework.
+enum Verify {
+    static func that(_ condition: Bool, _ message: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line) throws {
+        if !condition { throw ConformanceFailure(message(), fileID: fileID, line: line) }
     }
-}
 
-func require<T>(_ value: T?, _ what: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line) throws -> T {
-    guard let value else { throw ConformanceFailure("\(what()): got nil", fileID: fileID, line: line) }
-    return value
-}
-
-/// Runs `body`, which must throw an error accepted by `accept`.
-func expectThrows(
-    _ what: String, fileID: String = #fileID, line: Int = #line,
-    accept: (any Error) -> Bool, _ body: () async throws -> Void
-) async throws {
-    do {
-        try await body()
-    } catch {
-        if !accept(error) {
-            throw ConformanceFailure("\(what): threw an unexpected error: \(error)", fileID: fileID, line: line)
+    static func equal<T: Equatable>(
+        _ actual: T, _ expected: T, _ what: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line
+    ) throws {
+        if actual != expected {
+            throw ConformanceFailure("\(what()): expected \(expected), got \(actual)", fileID: fileID, line: line)
         }
-        return
     }
-    throw ConformanceFailure("\(what): did not throw", fileID: fileID, line: line)
+
+    static func unwrap<T>(_ value: T?, _ what: @autoclosure () -> String, fileID: String = #fileID, line: Int = #line) throws -> T {
+        guard let value else { throw ConformanceFailure("\(what()): got nil", fileID: fileID, line: line) }
+        return value
+    }
+
+    /// Runs `body`, which must throw an error that `accept` accepts.
+    static func throwsError(
+        _ what: String, fileID: String = #fileID, line: Int = #line,
+        accept: (any Error) -> Bool, _ body: () async throws -> Void
+    ) async throws {
+        do {
+            try await body()
+        } catch {
+            if !accept(error) {
+                throw ConformanceFailure("\(what): threw an unexpected error: \(error)", fileID: fileID, line: line)
+            }
+            return
+        }
+        throw ConformanceFailure("\(what): did not throw", fileID: fileID, line: line)
+    }
 }
 
-/// Error classifiers shared by the cases.
-enum Errors {
+/// The errors the contract allows for each situation.
+enum ExpectedError {
     /// "There is no domain for this VM", in any of the forms the contract allows.
     static func isNoDomain(_ error: any Error) -> Bool {
         switch error as? BackendError {
@@ -65,6 +66,6 @@ enum Errors {
         return false
     }
 
-    /// Any ``BackendError`` (the contract: backends throw only these).
+    /// Any ``BackendError`` (backends throw only these).
     static func isBackendError(_ error: any Error) -> Bool { error is BackendError }
 }

@@ -8,7 +8,9 @@ public struct ConformanceSettings: Sendable {
     /// A PV kernel the guests boot directly (on real Xen: a small kernel with PV drivers, so the
     /// guest answers shutdown requests).
     public var kernelPath: String
+    /// An initrd for the kernel, if it needs one.
     public var ramdiskPath: String?
+    /// The guest kernel's command line.
     public var kernelCommandLine: String
     /// Memory of each test domain.
     public var memoryBytes: Int64
@@ -27,6 +29,7 @@ public struct ConformanceSettings: Sendable {
     /// Prefix of test domain names, so leftovers are easy to spot.
     public var namePrefix: String
 
+    /// Settings; only the kernel and the scratch directory have no default.
     public init(
         kernelPath: String, ramdiskPath: String? = nil, kernelCommandLine: String = "console=hvc0",
         memoryBytes: Int64 = 128 << 20, bridge: String = "xenbr0", scratchDirectory: String,
@@ -53,7 +56,9 @@ public struct ConformanceSettings: Sendable {
 /// Make **one** context per hypervisor (it becomes the single consumer of
 /// ``Hypervisor/events``); ``BackendConformance/Case/run(in:)`` gives each case its own scope.
 public final class ConformanceContext: Sendable {
+    /// The backend under test.
     public let hypervisor: any Hypervisor
+    /// What the host offers and how long to wait.
     public let settings: ConformanceSettings
     /// Every event the hypervisor has emitted since the context was made.
     public let events: ConformanceEventLog

@@ -11,12 +11,12 @@ extension BackendConformance {
             try await h.unpause(vm: vm)
             let disk = try c.makeDiskImage(name: "xvdb.img")
             try await h.plugVBD(vm: vm, c.vbd(for: spec, name: "xvdb", disk: 1, backend: .local(disk)))
-            var devices = try require(try await h.domainInfo(vm: vm), "domainInfo after plugVBD").devices
-            try expectEqual(devices.vbds["xvdb"], .some(.local(disk)), "xvdb after plugVBD")
+            var devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after plugVBD").devices
+            try Verify.equal(devices.vbds["xvdb"], .some(.local(disk)), "xvdb after plugVBD")
             try await h.unplugVBD(vm: vm, name: "xvdb", force: false)
-            devices = try require(try await h.domainInfo(vm: vm), "domainInfo after unplugVBD").devices
-            try expect(devices.vbds["xvdb"] == nil, "xvdb is still attached after unplugVBD")
-            try await expectThrows("unplugVBD of a VBD that is not attached", accept: Errors.isNoDevice) {
+            devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after unplugVBD").devices
+            try Verify.that(devices.vbds["xvdb"] == nil, "xvdb is still attached after unplugVBD")
+            try await Verify.throwsError("unplugVBD of a VBD that is not attached", accept: ExpectedError.isNoDevice) {
                 try await h.unplugVBD(vm: vm, name: "xvdb", force: false)
             }
         },
@@ -27,18 +27,18 @@ extension BackendConformance {
             let vm = spec.vm.id
             spec.vbds = [c.vbd(for: spec, name: "xvdd", disk: 3, backend: nil, kind: .cdrom, mode: .readOnly)]
             let info = try await h.createDomain(spec)
-            try expectEqual(info.devices.vbds["xvdd"], .some(nil), "the empty CD drive after createDomain")
+            try Verify.equal(info.devices.vbds["xvdd"], .some(nil), "the empty CD drive after createDomain")
             let iso = try c.makeDiskImage(name: "cd.iso", bytes: 1 << 20)
             try await h.insertMedia(vm: vm, vbd: "xvdd", disk: .local(iso))
-            var devices = try require(try await h.domainInfo(vm: vm), "domainInfo after insertMedia").devices
-            try expectEqual(devices.vbds["xvdd"], .some(.local(iso)), "the CD drive after insertMedia")
-            try await expectThrows("insertMedia into a full drive", accept: Errors.isBackendError) {
+            var devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after insertMedia").devices
+            try Verify.equal(devices.vbds["xvdd"], .some(.local(iso)), "the CD drive after insertMedia")
+            try await Verify.throwsError("insertMedia into a full drive", accept: ExpectedError.isBackendError) {
                 try await h.insertMedia(vm: vm, vbd: "xvdd", disk: .local(iso))
             }
             try await h.ejectMedia(vm: vm, vbd: "xvdd")
-            devices = try require(try await h.domainInfo(vm: vm), "domainInfo after ejectMedia").devices
-            try expectEqual(devices.vbds["xvdd"], .some(nil), "the CD drive after ejectMedia")
-            try await expectThrows("ejectMedia of an empty drive", accept: Errors.isBackendError) {
+            devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after ejectMedia").devices
+            try Verify.equal(devices.vbds["xvdd"], .some(nil), "the CD drive after ejectMedia")
+            try await Verify.throwsError("ejectMedia of an empty drive", accept: ExpectedError.isBackendError) {
                 try await h.ejectMedia(vm: vm, vbd: "xvdd")
             }
         },
@@ -49,14 +49,14 @@ extension BackendConformance {
             _ = try await h.createDomain(spec)
             try await h.unpause(vm: vm)
             try await h.plugVIF(vm: vm, c.vif(for: spec, name: "1", position: 1))
-            var devices = try require(try await h.domainInfo(vm: vm), "domainInfo after plugVIF").devices
-            try expectEqual(devices.vifs["1"], true, "VIF 1 (and its carrier) after plugVIF")
+            var devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after plugVIF").devices
+            try Verify.equal(devices.vifs["1"], true, "VIF 1 (and its carrier) after plugVIF")
             try await h.setCarrier(vm: vm, vif: "1", carrier: false)
-            devices = try require(try await h.domainInfo(vm: vm), "domainInfo after setCarrier").devices
-            try expectEqual(devices.vifs["1"], false, "the carrier of VIF 1 after setCarrier(false)")
+            devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after setCarrier").devices
+            try Verify.equal(devices.vifs["1"], false, "the carrier of VIF 1 after setCarrier(false)")
             try await h.unplugVIF(vm: vm, name: "1", force: false)
-            devices = try require(try await h.domainInfo(vm: vm), "domainInfo after unplugVIF").devices
-            try expect(devices.vifs["1"] == nil, "VIF 1 is still attached after unplugVIF")
+            devices = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after unplugVIF").devices
+            try Verify.that(devices.vifs["1"] == nil, "VIF 1 is still attached after unplugVIF")
         },
         Case("set-vcpus", "setVcpus accepts 1…vcpu_max and rejects 0 and vcpu_max+1 with invalidVcpus") { c in
             let h = c.hypervisor
@@ -65,15 +65,15 @@ extension BackendConformance {
             _ = try await h.createDomain(spec)
             try await h.unpause(vm: vm)
             try await h.setVcpus(vm: vm, count: 2)
-            try expectEqual(try await h.domainInfo(vm: vm)?.vcpusOnline, 2, "vcpusOnline after setVcpus(2)")
+            try Verify.equal(try await h.domainInfo(vm: vm)?.vcpusOnline, 2, "vcpusOnline after setVcpus(2)")
             try await h.setVcpus(vm: vm, count: 1)
-            try expectEqual(try await h.domainInfo(vm: vm)?.vcpusOnline, 1, "vcpusOnline after setVcpus(1)")
+            try Verify.equal(try await h.domainInfo(vm: vm)?.vcpusOnline, 1, "vcpusOnline after setVcpus(1)")
             for bad in [0, 3] {
-                try await expectThrows("setVcpus(\(bad))", accept: { Errors.isInvalidVcpus($0, bad) }) {
+                try await Verify.throwsError("setVcpus(\(bad))", accept: { ExpectedError.isInvalidVcpus($0, bad) }) {
                     try await h.setVcpus(vm: vm, count: bad)
                 }
             }
-            try expectEqual(try await h.domainInfo(vm: vm)?.vcpusOnline, 1, "vcpusOnline after the rejected calls")
+            try Verify.equal(try await h.domainInfo(vm: vm)?.vcpusOnline, 1, "vcpusOnline after the rejected calls")
         },
         Case("set-memory-target", "setMemoryTarget changes the domain's balloon target") { c in
             let h = c.hypervisor
@@ -83,8 +83,8 @@ extension BackendConformance {
             try await h.unpause(vm: vm)
             let target = (spec.vm.memoryStaticMax / 2) & ~0xFFF
             try await h.setMemoryTarget(vm: vm, bytes: target)
-            let info = try require(try await h.domainInfo(vm: vm), "domainInfo after setMemoryTarget")
-            try expect(abs(info.memoryTarget - target) <= 4096, "memoryTarget is \(info.memoryTarget), expected \(target)")
+            let info = try Verify.unwrap(try await h.domainInfo(vm: vm), "domainInfo after setMemoryTarget")
+            try Verify.that(abs(info.memoryTarget - target) <= 4096, "memoryTarget is \(info.memoryTarget), expected \(target)")
         },
     ]
 
@@ -104,12 +104,12 @@ extension BackendConformance {
                 ("unplugVIF", { try await h.unplugVIF(vm: vm, name: "0", force: true) }),
             ]
             for (name, call) in calls {
-                try await expectThrows("\(name) on a VM without a domain", accept: Errors.isNoDomain, call)
+                try await Verify.throwsError("\(name) on a VM without a domain", accept: ExpectedError.isNoDomain, call)
             }
             try await h.destroy(vm: vm)
         },
         Case("debug-trigger-unknown", "debugTrigger with an unknown command throws unimplemented") { c in
-            try await expectThrows("debugTrigger(\"no-such-command\")", accept: Errors.isUnimplemented) {
+            try await Verify.throwsError("debugTrigger(\"no-such-command\")", accept: ExpectedError.isUnimplemented) {
                 try await c.hypervisor.debugTrigger("no-such-command", args: [])
             }
         },

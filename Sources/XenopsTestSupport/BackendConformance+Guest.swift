@@ -20,10 +20,10 @@ extension BackendConformance {
         try await h.unpause(vm: vm)
         try await h.requestShutdown(vm: vm, reason: request, ackTimeout: c.settings.ackTimeout)
         let got = try await h.waitForShutdown(vm: vm, timeout: c.settings.shutdownTimeout)
-        try expectEqual(got, reason, "waitForShutdown after a \(request.rawValue) request")
+        try Verify.equal(got, reason, "waitForShutdown after a \(request.rawValue) request")
         try await expectState(c, vm, .shutdown(reason), "after the guest shut down (it stays until destroyed)")
         let event = try await c.waitForEvent(about: vm, "domainShutdown") { if case .domainShutdown = $0 { return true } else { return false } }
-        try expectEqual(event, .domainShutdown(vm: vm, domid: info.domid, reason: reason), "the shutdown event")
+        try Verify.equal(event, .domainShutdown(vm: vm, domid: info.domid, reason: reason), "the shutdown event")
         try await h.destroy(vm: vm)
         _ = try await c.waitForEvent(about: vm, "domainDied") { if case .domainDied = $0 { return true } else { return false } }
     }

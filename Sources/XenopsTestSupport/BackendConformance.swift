@@ -24,12 +24,14 @@ public enum BackendConformance {
         /// ``run(in:)`` can clean them up.
         public let body: @Sendable (ConformanceContext) async throws -> Void
 
+        /// A case named `name` that checks `summary` by running `body`.
         public init(_ name: String, _ summary: String, body: @escaping @Sendable (ConformanceContext) async throws -> Void) {
             self.name = name
             self.summary = summary
             self.body = body
         }
 
+        /// The name, so runners (and swift-testing's arguments) show it.
         public var description: String { name }
 
         /// Runs the case in a fresh scope of `context`, then destroys every domain the case
@@ -58,22 +60,28 @@ public enum BackendConformance {
 
 /// A conformance check that did not hold.
 public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    /// What did not hold.
     public var message: String
     /// Where in the suite the check is.
     public var location: String
 
+    /// A failure at the caller's location.
     public init(_ message: String, fileID: String = #fileID, line: Int = #line) {
         self.message = message
         location = "\(fileID):\(line)"
     }
 
+    /// The message and where the check is.
     public var description: String { "\(message) (\(location))" }
 }
 
 /// A case that cannot run on this backend or host (e.g. HVM on a host without VMX/SVM).
 /// Runners should report it as skipped, not failed.
 public struct ConformanceSkip: Error, Sendable, CustomStringConvertible {
+    /// Why the case cannot run here.
     public var reason: String
+    /// A skip for `reason`.
     public init(_ reason: String) { self.reason = reason }
+    /// `skipped: <reason>`.
     public var description: String { "skipped: \(reason)" }
 }

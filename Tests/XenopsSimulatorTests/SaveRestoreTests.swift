@@ -132,6 +132,28 @@ struct SaveRestoreTests {
         }
     }
 
+    @Test("save and restore over a socket pair, as a migration does, keep the vm-data")
+    func socketPair() async throws {
+        try await withSimulator { sim in
+            var spec = makeSpec(memory: 4 << 30)
+            spec.vm.xsdata = ["vm-data/a": "1"]
+            _ = try await sim.createDomain(spec)
+            try await sim.unpause(vm: spec.vm.id)
+            try await sim.setXSData(vm: spec.vm.id, ["vm-data/b": "2"])
+            var fds: [Int32] = [0, 0]
+            try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+            let (a, b) = (fds[0], fds[1])
+            defer { close(a); close(b) }
+            let target = makeSpec(memory: 4 << 30)
+            async let saved: Void = sim.save(vm: spec.vm.id, to: a, live: true)
+            async let restored = sim.restore(target, from: b)
+            try await saved
+            let info = try await restored
+            #expect(info.state == .paused)
+            #expect(sim.xenstoreData(vm: target.vm.id) == ["vm-data/a": "1", "vm-data/b": "2"])
+        }
+    }
+
     @Test("restore is cancellable while it waits for data")
     func restoreCancellable() async throws {
         try await withSimulator { sim in
