@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables are for the scripts that source this file.)
 # Shared helpers for the nested-Xen scripts (sourced, never run).
 # See Docs/testing-nested-xen.md.
 
@@ -28,7 +29,7 @@ nx_apt() {
     err=$(mktemp)
     for try in $(seq 1 20); do
         rc=0
-        DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 "$@" 2>"$err" || rc=$?
+        DEBIAN_FRONTEND=noninteractive timeout 1800 apt-get -q -y -o DPkg::Lock::Timeout=300 "$@" 2>"$err" || rc=$?
         cat "$err" >&2
         if [ "$rc" = 0 ] || ! grep -qi 'lock' "$err"; then
             rm -f "$err"
