@@ -25,6 +25,8 @@ struct Daemon {
         do { try RPCServer.preflight(socketPath: settings.socket) } catch {
             throw StartupError(.socket, error.reason, remedy: error.remedy)
         }
+        let lock = try StateDirectoryLock(directory: settings.stateDir)
+        defer { lock.release() }
         let store = try openStore()
         let backend: any Hypervisor
         do { backend = try makeSimulator() } catch {

@@ -7,13 +7,15 @@ import XenopsStore
 /// Keeps the engine, its backend and the store open for the life of the service group, and
 /// closes them on shutdown. It is the first service of the group, so it shuts down last:
 /// after the RPC server has stopped accepting and drained.
-struct EngineLifecycle: Service {
+struct EngineLifecycle: Service, CustomStringConvertible {
     let engine: XenopsEngine
     let backend: any Hypervisor
     let store: VMStore
     let logger: Logger
     /// How long queued operations may run on before their tasks are cancelled.
     let closeTimeout: Duration
+
+    var description: String { "engine (\(backend.kind) backend)" }
 
     func run() async throws {
         // Returns on graceful shutdown; throws CancellationError if the group is cancelled.

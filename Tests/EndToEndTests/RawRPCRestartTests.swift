@@ -66,6 +66,10 @@ import XenopsCore
             let (status, stderr) = try await daemon.runToExit(daemon.arguments)
             #expect(status == 3)
             #expect(stderr.contains("already listening on \(daemon.socketPath)"))
+            // Another socket, but the same state directory: refused too.
+            let sameState = try await daemon.runToExit(["--backend", "simulator", "--socket", daemon.directory + "/other.sock", "--state-dir", daemon.stateDir])
+            #expect(sameState.status == 4)
+            #expect(sameState.stderr.contains("another xenopsd is using the state directory \(daemon.stateDir)"))
             // The first daemon still serves.
             #expect(try await daemon.result(Doc.query)["name"] == .string("xenops"))
         }
