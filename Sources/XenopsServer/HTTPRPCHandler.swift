@@ -268,7 +268,7 @@ extension HTTPRPCHandler.Shared {
             logger.debug("\(request.method) failed: \(error.message)")
         }
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(2048)  // a VM.stat reply is ~1.5 KiB: one allocation, no regrowth
         RPCResponse.render(outcome, flavour: request.flavour, id: request.id, into: &out)
         return out
     }
