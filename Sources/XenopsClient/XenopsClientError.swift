@@ -36,7 +36,7 @@ public enum XenopsClientError: Error, Sendable, Hashable {
     public var remedy: String {
         switch self {
         case .daemonNotRunning:
-            return "Start it with `xenopsd` (or `scripts/run` in a checkout), or pass --socket PATH (or set XENOPSD_SOCKET) if it listens elsewhere."
+            return "Start it (`systemctl start xenopsd-ng`, or run `xenopsd` by hand; see Docs/operations.md), or pass --socket PATH (or set XENOPSD_SOCKET) if it listens elsewhere."
         case .permissionDenied:
             return "The socket is only open to its owner: run as root (e.g. with sudo), or as the user that runs xenopsd."
         case .connectionFailed:

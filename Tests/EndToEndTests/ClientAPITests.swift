@@ -4,7 +4,7 @@ import XenopsCore
 @testable import XenopsClient
 
 /// `XenopsClient`'s typed methods and `waitForTask` against a scripted stub server.
-@Suite("Client: API")
+@Suite("Client: API", .timeLimit(.minutes(2)))
 struct ClientAPITests {
     private func client(_ server: ClientStubServer) -> XenopsClient {
         XenopsClient(socketPath: server.path, debugInfo: "api-test")

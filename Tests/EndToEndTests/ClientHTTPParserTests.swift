@@ -3,7 +3,7 @@ import Testing
 
 /// `HTTPResponseParser`: Content-Length and chunked bodies, bytes arriving in any split,
 /// keep-alive rules and malformed input.
-@Suite("Client: HTTP response parsing")
+@Suite("Client: HTTP response parsing", .timeLimit(.minutes(1)))
 struct ClientHTTPParserTests {
     private func parseAll(_ text: String, chunkSize: Int = .max) throws -> [HTTPResponse] {
         var parser = HTTPResponseParser()

@@ -6,7 +6,7 @@ import XenopsCore
 
 /// `XenopsClient` over a real Unix socket to a stub server: keep-alive, reconnects,
 /// timeouts, cancellation and the connection errors an operator sees.
-@Suite("Client: transport")
+@Suite("Client: transport", .timeLimit(.minutes(2)))
 struct ClientTransportTests {
     private func client(_ server: ClientStubServer, timeout: Duration? = .seconds(10)) -> XenopsClient {
         var configuration = XenopsClient.Configuration()

@@ -29,7 +29,8 @@ struct HostInfoCommand: AsyncParsableCommand {
         kv.add("Hypervisor", "Xen \(host.hypervisor.version)")
         kv.add("Capabilities", host.hypervisor.capabilities)
         kv.add("CPUs", "\(cpu.cpuCount) (\(cpu.socketCount) socket\(cpu.socketCount == 1 ? "" : "s"), \(cpu.threadsPerCore) thread\(cpu.threadsPerCore == 1 ? "" : "s") per core, \(cpu.nrNodes) NUMA node\(cpu.nrNodes == 1 ? "" : "s"))")
-        kv.add("CPU model", [cpu.vendor, cpu.modelname].filter { !$0.isEmpty }.joined(separator: " ") + (cpu.speed.isEmpty ? "" : " @ \(cpu.speed) MHz"))
+        kv.add("CPU model", [cpu.vendor, cpu.modelname].filter { !$0.isEmpty }.joined(separator: " "))
+        if !cpu.speed.isEmpty { kv.add("CPU speed", "\(cpu.speed) MHz") }
         kv.add("IOMMU", Format.yesNo(host.chipsetInfo.iommu))
         kv.add("HVM", Format.yesNo(host.chipsetInfo.hvm))
         kv.add("Memory", Format.bytes(memory << 20))

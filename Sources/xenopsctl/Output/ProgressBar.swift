@@ -4,7 +4,8 @@ import Synchronization
 final class ProgressBar: Sendable {
     private let label: String
     private let width = 30
-    private let drawn = Mutex(false)
+    /// The percentage on screen, or nil when nothing is drawn.
+    private let drawn = Mutex<Int?>(nil)
 
     init(label: String) {
         self.label = label
@@ -18,9 +19,9 @@ final class ProgressBar: Sendable {
 
     /// Erases the bar.
     func clear() {
-        drawn.withLock { isDrawn in
-            if isDrawn { Console.err("\r\u{1B}[K") }
-            isDrawn = false
+        drawn.withLock { shown in
+            if shown != nil { Console.err("\r\u{1B}[K") }
+            shown = nil
         }
     }
 
@@ -29,9 +30,10 @@ final class ProgressBar: Sendable {
         let filled = Int((f * Double(width)).rounded(.down))
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
         let percent = Int((f * 100).rounded(.down))
-        drawn.withLock { isDrawn in
+        drawn.withLock { shown in
+            guard shown != percent else { return }
             Console.err("\r\u{1B}[K\(label) [\(bar)] \(percent)%")
-            isDrawn = true
+            shown = percent
         }
     }
 }
