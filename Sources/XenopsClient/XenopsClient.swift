@@ -32,6 +32,7 @@ public final class XenopsClient: Sendable {
         /// Sent as the HTTP `User-Agent`.
         public var userAgent = "xenops-client"
 
+        /// The defaults: 5 s to connect, 1260 s per call, 4 idle connections.
         public init() {}
     }
 
@@ -39,6 +40,7 @@ public final class XenopsClient: Sendable {
     public let socketPath: String
     /// The `debug_info` sent with every call (xenopsd logs it and stores it in tasks).
     public let debugInfo: String
+    /// The timeouts and pool size this client was made with.
     public let configuration: Configuration
     private let pool: ConnectionPool
     private let nextRequestID = Atomic<Int64>(1)

@@ -84,5 +84,6 @@ public enum XenopsClientError: Error, Sendable, Hashable {
 }
 
 extension XenopsClientError: CustomStringConvertible {
+    /// The ``message``.
     public var description: String { message }
 }

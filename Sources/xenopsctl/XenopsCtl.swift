@@ -9,6 +9,8 @@ struct XenopsCtl: AsyncParsableCommand {
             Talks to xenopsd over its Unix socket (--socket, env XENOPSD_SOCKET, default \
             /run/xenopsd-ng/xenopsd.sock) with the xenops JSON-RPC API.
 
+            XENOPSCTL_TIMEOUT=S gives up on any call or task wait after S seconds.
+
             Exit status: 0 success, 1 the operation failed, 2 usage error, \
             3 daemon not reachable, 4 timeout.
             """,

@@ -112,3 +112,38 @@ struct CLIErrorTests {
         }
     }
 }
+
+/// Exit status 4, against a stub daemon that is too slow (no real daemon needed).
+@Suite("CLI: timeouts", .timeLimit(.minutes(2)))
+struct CLITimeoutTests {
+    @Test("a daemon that does not answer: exit 4 once XENOPSCTL_TIMEOUT passes")
+    func callTimeout() async throws {
+        let server = try ClientStubServer { _ in .hang }
+        defer { server.stop() }
+        let result = try await CLIRunner(socket: server.path, environment: ["XENOPSCTL_TIMEOUT": "0.5"]).run("vm", "list")
+        #expect(result.status == 4, "\(result)")
+        #expect(result.stderr.hasPrefix("error: timed out waiting for VM.list"), "\(result)")
+        #expect(result.stderr.contains("\nhint: "))
+    }
+
+    @Test("a task that does not finish: exit 4, and the task is left running")
+    func taskTimeout() async throws {
+        let server = try ClientStubServer { request in
+            switch request.method {
+            case "VM.exists": return .result(.bool(true))
+            case "VM.pause": return .result(.string("1"))
+            case "UPDATES.last_id": return .result(.int(0))
+            case "Task.stat": return .result(TaskInfo(id: "1", dbg: "d", ctime: 0, state: .pending(0.25)).xenops)
+            case "UPDATES.get":
+                usleep(100_000)
+                return .result(UpdatesResult(barriers: [], ids: [], next: 0).xenops)
+            default: return .error(XenopsError.unimplemented(request.method ?? "").xenops)
+            }
+        }
+        defer { server.stop() }
+        let result = try await CLIRunner(socket: server.path, environment: ["XENOPSCTL_TIMEOUT": "1"]).run("vm", "pause", "v")
+        #expect(result.status == 4, "\(result)")
+        #expect(result.stderr.hasPrefix("error: timed out waiting for task 1 to finish"), "\(result)")
+        #expect(!server.methods.contains("Task.destroy"))
+    }
+}

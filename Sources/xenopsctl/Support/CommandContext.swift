@@ -8,6 +8,8 @@ struct CommandContext: Sendable {
     let json: Bool
     /// The command path, e.g. `"vm start"`.
     let command: String
+    /// How long to wait for each task (`XENOPSCTL_TIMEOUT`); nil waits as long as it takes.
+    let waitTimeout: Duration?
 
     /// Whether to draw progress on stderr: a terminal, and not `--json`.
     var showsProgress: Bool { !json && Console.isTerminal(2) }

@@ -20,12 +20,21 @@ struct GlobalOptions: ParsableArguments {
         return XenopsClient.defaultSocketPath
     }
 
+    /// `XENOPSCTL_TIMEOUT`: seconds after which any call or task wait gives up (exit 4).
+    static var timeout: Duration? {
+        guard let value = getenv("XENOPSCTL_TIMEOUT"), let text = String(validatingCString: value),
+              let seconds = Double(text), seconds > 0 else { return nil }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
     /// A context for running `command` (e.g. `"vm start"`).
     func context(_ command: String) -> CommandContext {
         var configuration = XenopsClient.Configuration()
         configuration.userAgent = "xenopsctl"
+        let timeout = Self.timeout
+        if let timeout { configuration.requestTimeout = timeout }
         let client = XenopsClient(socketPath: socket, debugInfo: debugInfo ?? "xenopsctl \(command)", configuration: configuration)
-        return CommandContext(client: client, json: json, command: command)
+        return CommandContext(client: client, json: json, command: command, waitTimeout: timeout)
     }
 
     /// Moves the global options to the end of the command line (before any `--`), so that

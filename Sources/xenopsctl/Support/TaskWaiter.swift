@@ -17,7 +17,7 @@ struct TaskWaiter {
             if let bar { progress = { bar.update($0) } }
             let info: TaskInfo
             do {
-                info = try await context.client.waitForTask(task, progress: progress)
+                info = try await context.client.waitForTask(task, timeout: context.waitTimeout, progress: progress)
             } catch {
                 bar?.clear()
                 throw error
