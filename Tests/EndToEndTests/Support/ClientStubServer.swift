@@ -56,7 +56,9 @@ final class ClientStubServer: Sendable {
         directory = String(cString: dir)
         path = directory + "/s.sock"
         self.handler = handler
-        listenFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // Set up the listener in a local first: a class init that throws once every property is
+        // set runs deinit, which must not touch a descriptor closed here.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -65,9 +67,14 @@ final class ClientStubServer: Sendable {
             raw[bytes.count] = 0
         }
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listenFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0, listen(listenFD, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard fd >= 0, rc == 0, listen(fd, 16) == 0 else {
+            if fd >= 0 { close(fd) }
+            rmdir(directory)
+            throw POSIXError(.EADDRINUSE)
+        }
+        listenFD = fd
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 

@@ -28,7 +28,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            // deinit runs when a class init throws after every property is set: close once.
             Glibc.close(fd)
+            fd = -1
             throw Failure(description: "socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -40,7 +42,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
         guard rc == 0 else {
             let reason = String(cString: strerror(errno))
+            // deinit runs when a class init throws after every property is set: close once.
             Glibc.close(fd)
+            fd = -1
             throw Failure(description: "connect(\(path)): \(reason)")
         }
         setTimeout(timeout)
