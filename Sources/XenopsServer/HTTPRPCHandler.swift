@@ -80,9 +80,11 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case is IdleStateHandler.IdleStateEvent:
-            // Ticks come every quarter of the timeout while nothing is read; close only when
-            // no request is in progress and the last one ended a whole timeout ago.
-            if case .idle = state, NIODeadline.now() - lastActivity >= shared.idleTimeout {
+            // Ticks come every quarter of the timeout while nothing is read. A call being
+            // served (a long UPDATES.get) is never idle; a client silent for a whole timeout
+            // between requests, or in the middle of sending one, is.
+            if case .dispatching = state { return }
+            if NIODeadline.now() - lastActivity >= shared.idleTimeout {
                 shared.logger.debug("closing a connection idle for \(shared.idleTimeout.nanoseconds / 1_000_000_000) s")
                 context.close(promise: nil)
             }
@@ -108,6 +110,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body(var chunk):
             switch state {
             case .receiving(let head, var body):
+                lastActivity = .now()
                 let total = (body?.readableBytes ?? 0) + chunk.readableBytes
                 guard total <= shared.maxBodyBytes else {
                     rejectTooLarge(head, context: context)
@@ -136,6 +139,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        lastActivity = .now()
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard Self.acceptedPaths.contains(path) else {
             state = .rejecting(head, .notFound, "there is nothing at \(head.uri); send JSON-RPC requests with POST to / on this socket")
@@ -264,7 +268,7 @@ extension HTTPRPCHandler.Shared {
             logger.debug("\(request.method) failed: \(error.message)")
         }
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(2048)  // a VM.stat reply is ~1.5 KiB: one allocation, no regrowth
         RPCResponse.render(outcome, flavour: request.flavour, id: request.id, into: &out)
         return out
     }

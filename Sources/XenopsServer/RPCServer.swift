@@ -23,6 +23,8 @@ public final class RPCServer: Sendable {
     public let configuration: RPCServerConfiguration
     private let dispatcher: Dispatcher
     private let group: any EventLoopGroup
+    /// The group this server created (``RPCServerConfiguration/eventLoopThreads``) and must shut down.
+    private let ownedGroup: MultiThreadedEventLoopGroup?
     private let logger: Logger
     private let registry = ConnectionRegistry()
 
@@ -35,15 +37,26 @@ public final class RPCServer: Sendable {
     private let listening = Mutex(Listening())
 
     /// A server for `dispatcher`; nothing is bound until ``start()``.
-    /// - Parameter group: The event loops serving connections (default: NIO's shared group).
+    /// - Parameter group: The event loops serving connections; by default a group of
+    ///   ``RPCServerConfiguration/eventLoopThreads`` threads, or NIO's shared group.
     public init(
         dispatcher: Dispatcher, configuration: RPCServerConfiguration = .init(),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        group: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "xenopsd.server")
     ) {
         self.dispatcher = dispatcher
         self.configuration = configuration
-        self.group = group
+        if let group {
+            self.group = group
+            ownedGroup = nil
+        } else if let threads = configuration.eventLoopThreads {
+            let owned = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+            self.group = owned
+            ownedGroup = owned
+        } else {
+            self.group = MultiThreadedEventLoopGroup.singleton
+            ownedGroup = nil
+        }
         self.logger = logger
     }
 
@@ -127,6 +140,7 @@ public final class RPCServer: Sendable {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
+        try? await ownedGroup?.shutdownGracefully()
         logger.info("stopped listening on \(configuration.socketPath)")
     }
 

@@ -22,6 +22,10 @@ public struct RPCServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// The socket's listen backlog.
     public var backlog: Int
+    /// How many event-loop threads serve connections; `nil` shares NIO's process-wide group
+    /// (one thread per core). Calls run on the Swift concurrency pool either way; on a small
+    /// host, fewer loop threads mean fewer context switches.
+    public var eventLoopThreads: Int?
 
     public init(
         socketPath: String = RPCServerConfiguration.defaultSocketPath,
@@ -29,7 +33,8 @@ public struct RPCServerConfiguration: Sendable {
         maxJSONDepth: Int = 64,
         idleTimeout: Duration = .seconds(300),
         shutdownGracePeriod: Duration = .seconds(10),
-        backlog: Int = 256
+        backlog: Int = 256,
+        eventLoopThreads: Int? = nil
     ) {
         self.socketPath = socketPath
         self.maxBodyBytes = maxBodyBytes
@@ -37,6 +42,7 @@ public struct RPCServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
         self.backlog = backlog
+        self.eventLoopThreads = eventLoopThreads
     }
 
     /// The parser limits every request body is decoded with.

@@ -17,11 +17,12 @@ struct ConfigFile: Equatable {
     var simStepLatencyMs: Int?
     var simHostMemoryMib: Int?
     var simCpus: Int?
+    var eventLoopThreads: Int?
 
     /// Every key the file may hold.
     static let keys = [
         "backend", "state_dir", "socket", "workers", "log_level", "max_body_bytes", "idle_timeout_seconds",
-        "shutdown_grace_seconds", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus",
+        "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus",
     ]
 
     init() {}
@@ -70,6 +71,7 @@ struct ConfigFile: Equatable {
             case "sim_step_latency_ms": simStepLatencyMs = try Self.int(key, value)
             case "sim_host_memory_mib": simHostMemoryMib = try Self.int(key, value)
             case "sim_cpus": simCpus = try Self.int(key, value)
+            case "event_loop_threads": eventLoopThreads = try Self.int(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")
             }

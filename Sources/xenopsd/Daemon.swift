@@ -47,7 +47,8 @@ struct Daemon {
             dispatcher: Dispatcher(service: EngineService(engine: engine)),
             configuration: RPCServerConfiguration(
                 socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
-                idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)
+                idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+                eventLoopThreads: settings.eventLoopThreads
             ),
             logger: Logger(label: "xenopsd.server")
         )

@@ -17,6 +17,7 @@ struct DaemonSettings: Equatable {
     var simStepLatencyMs = 0
     var simHostMemoryMib = 16 << 10
     var simCpus = 8
+    var eventLoopThreads = 1
 
     /// The defaults for this user (the state directory depends on whether we run as root).
     init(isRoot: Bool = geteuid() == 0, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -36,6 +37,7 @@ struct DaemonSettings: Equatable {
         if let v = file.simStepLatencyMs { simStepLatencyMs = v }
         if let v = file.simHostMemoryMib { simHostMemoryMib = v }
         if let v = file.simCpus { simCpus = v }
+        if let v = file.eventLoopThreads { eventLoopThreads = v }
     }
 
     /// The store file inside the state directory.
@@ -57,6 +59,7 @@ struct DaemonSettings: Equatable {
         try check((0...600_000).contains(simStepLatencyMs), "simulator step latency \(simStepLatencyMs) ms", "0 to 600000 for --sim-step-latency-ms")
         try check((2048...(1 << 24)).contains(simHostMemoryMib), "simulator host memory \(simHostMemoryMib) MiB", "2048 to 16777216 for --sim-host-memory-mib")
         try check((1...4096).contains(simCpus), "simulator CPU count \(simCpus)", "1 to 4096 for --sim-cpus")
+        try check((1...256).contains(eventLoopThreads), "event loop threads \(eventLoopThreads)", "1 to 256 for --event-loop-threads / \"event_loop_threads\"")
         try check(!stateDir.isEmpty, "the state directory (empty)", "a directory path for --state-dir")
         try check(!socket.isEmpty, "the socket path (empty)", "a file path for --socket")
     }

@@ -42,6 +42,9 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds requests in progress may take to finish on shutdown (default: 10).")
     var shutdownGrace: Int?
 
+    @Option(name: .customLong("event-loop-threads"), help: "Threads doing socket I/O (default: 1; calls run on the Swift concurrency pool).")
+    var eventLoopThreads: Int?
+
     @Option(name: .customLong("sim-step-latency-ms"), help: "Simulator: milliseconds every domain operation takes (default: 0).")
     var simStepLatencyMs: Int?
 
@@ -82,6 +85,7 @@ struct Xenopsd: AsyncParsableCommand {
         if let simStepLatencyMs { settings.simStepLatencyMs = simStepLatencyMs }
         if let simHostMemoryMib { settings.simHostMemoryMib = simHostMemoryMib }
         if let simCpus { settings.simCpus = simCpus }
+        if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
         try settings.validate()
         return settings
     }

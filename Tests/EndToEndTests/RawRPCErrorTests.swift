@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsRPC
 
 /// Errors as XAPI sees them on the wire, and that a refused request changes nothing.
 @Suite struct RawRPCErrorTests {
@@ -39,6 +40,20 @@ import XenopsCore
             let unimplemented = try await daemon.call(#"{"method":"VM.migrate","params":[{"debug_info":"x","id":"\#(Doc.vmID)"}],"id":9}"#)
             #expect(unimplemented.text == #"{"result":null,"error":["Unimplemented","VM.migrate"],"id":9}"#)
             // Every method of the catalogue answers, none crashes the daemon.
+            #expect(try await daemon.result(Doc.query)["name"] == .string("xenops"))
+        }
+    }
+
+    @Test func everyMethodOfTheCatalogueAnswersAndNoneCrashesTheDaemon() async throws {
+        try await withDaemon { daemon in
+            for method in MethodCatalog.methods {
+                // No parameters but debug_info (and a zero timeout, so UPDATES.get returns).
+                let reply = try json(try await daemon.call(#"{"method":"\#(method.name)","params":[{"debug_info":"sweep","timeout":0}],"id":1}"#))
+                #expect(reply["result"] != nil && reply["error"] != nil, "\(method.name): \(reply.jsonString)")
+                if method.kind == .unimplemented {
+                    #expect(reply["error"] == .array([.string("Unimplemented"), .string(method.name)]), "\(method.name)")
+                }
+            }
             #expect(try await daemon.result(Doc.query)["name"] == .string("xenops"))
         }
     }

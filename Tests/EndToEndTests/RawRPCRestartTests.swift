@@ -104,6 +104,19 @@ import XenopsCore
         }
     }
 
+    @Test func theExampleConfigFileIsAccepted() async throws {
+        // Tests/EndToEndTests/<this file> → the package root.
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/xenopsd.json").path
+        try await withDaemon(["--config", example]) { daemon in
+            // Flags after --config override its backend, socket and state_dir.
+            let name = try await daemon.result(Doc.query)["name"]
+            #expect(name == .string("xenops"))
+            daemon.kill(SIGTERM)
+            #expect(await daemon.waitForExit() == 0)
+        }
+    }
+
     @Test func theConfigFileSetsTheSameKeysAndFlagsWin() async throws {
         try await withDaemon { daemon in
             let dir = daemon.directory

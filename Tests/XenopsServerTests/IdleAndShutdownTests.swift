@@ -20,6 +20,18 @@ import XenopsServer
         }
     }
 
+    @Test func aClientSilentInTheMiddleOfARequestIsClosed() async throws {
+        try await withServer({ $0.idleTimeout = .seconds(1) }) { fixture in
+            let path = fixture.socketPath
+            let closed = try await blocking {
+                let connection = try RawHTTPConnection(path: path)
+                try connection.send("POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"method\":")
+                return connection.closedByPeer(within: 5)
+            }
+            #expect(closed)
+        }
+    }
+
     @Test func aLongPollIsNotCutByTheIdleTimeout() async throws {
         try await withServer({ $0.idleTimeout = .seconds(1) }) { fixture in
             let last = fixture.engine.updates.lastID

@@ -26,10 +26,9 @@ final class RawHTTPConnection: @unchecked Sendable {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
+        // Every property is set by now, so a throw runs deinit, which closes the socket:
+        // closing it here as well could close a descriptor another thread has just opened.
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            // deinit runs when a class init throws after every property is set: close once.
-            Glibc.close(fd)
-            fd = -1
             throw Failure(description: "socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -40,11 +39,7 @@ final class RawHTTPConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard rc == 0 else {
-            let reason = String(cString: strerror(errno))
-            // deinit runs when a class init throws after every property is set: close once.
-            Glibc.close(fd)
-            fd = -1
-            throw Failure(description: "connect(\(path)): \(reason)")
+            throw Failure(description: "connect(\(path)): \(String(cString: strerror(errno)))")
         }
         setTimeout(timeout)
     }
@@ -136,11 +131,16 @@ final class RawHTTPConnection: @unchecked Sendable {
     /// Reads more bytes; `false` on EOF.
     private func fill() throws -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var error: Int32 = 0
+        let n = buffer.withUnsafeMutableBytes { raw -> Int in
+            let n = recv(fd, raw.baseAddress, raw.count, 0)
+            error = errno  // read at once: later calls may change it
+            return n
+        }
         if n == 0 { return false }
         if n < 0 {
-            if errno == ECONNRESET { return false }
-            throw Failure(description: "recv(): \(String(cString: strerror(errno)))")
+            if error == ECONNRESET { return false }
+            throw Failure(description: "recv(): \(String(cString: strerror(error)))")
         }
         pending.append(contentsOf: buffer[..<n])
         return true
