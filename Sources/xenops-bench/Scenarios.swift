@@ -19,8 +19,9 @@ func vmUUID(_ n: Int) -> String {
 }
 
 /// `VM.stat` requests/s and latency with `clients` keep-alive connections for `seconds`.
-func statThroughput(socket: String, vm: String, clients: Int, seconds: Double) throws -> (rate: Double, p50: Double, p99: Double) {
-    let request = RawConnection.request(method: "VM.stat", params: [JSONMember("debug_info", .string("bench")), JSONMember("id", .string(vm))])
+func statThroughput(socket: String, vm: String, clients: Int, seconds: Double, method: String = "VM.stat") throws -> (rate: Double, p50: Double, p99: Double) {
+    let params: [JSONMember] = method == "VM.stat" ? [JSONMember("debug_info", .string("bench")), JSONMember("id", .string(vm))] : [JSONMember("debug_info", .string("bench"))]
+    let request = RawConnection.request(method: method, params: params)
     let connections = try (0..<clients).map { _ in try RawConnection(socketPath: socket) }
     // Warm up each connection once.
     for c in connections { _ = try c.roundTrip(request) }

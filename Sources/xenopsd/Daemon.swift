@@ -86,7 +86,7 @@ struct Daemon {
         var configuration = SimulatorConfiguration()
         configuration.hostMemoryBytes = Int64(settings.simHostMemoryMib) << 20
         configuration.cpuCount = settings.simCpus
-        configuration.statePath = settings.simulatorStatePath
+        configuration.statePath = settings.simPersist ? settings.simulatorStatePath : nil
         configuration.stepLatency = .milliseconds(settings.simStepLatencyMs)
         do { return try SimulatedHypervisor(configuration: configuration) } catch {
             throw StartupError(

@@ -17,6 +17,8 @@ struct DaemonSettings: Equatable {
     var simStepLatencyMs = 0
     var simHostMemoryMib = 16 << 10
     var simCpus = 8
+    /// Whether simulated domains are written to ``simulatorStatePath``.
+    var simPersist = true
     var eventLoopThreads = 1
 
     /// The defaults for this user (the state directory depends on whether we run as root).
@@ -37,6 +39,7 @@ struct DaemonSettings: Equatable {
         if let v = file.simStepLatencyMs { simStepLatencyMs = v }
         if let v = file.simHostMemoryMib { simHostMemoryMib = v }
         if let v = file.simCpus { simCpus = v }
+        if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
     }
 
