@@ -76,6 +76,16 @@ extension XenopsClient {
         try await invokeTask("VM.pause", params(("id", .string(id))))
     }
 
+    /// `VM.suspend` to a suspend image file in dom0 (`["Local", path]`).
+    public func vmSuspend(_ id: String, imagePath: String) async throws(XenopsClientError) -> String {
+        try await invokeTask("VM.suspend", params(("id", .string(id)), ("suspend_vdi", Disk.local(imagePath).xenops)))
+    }
+
+    /// `VM.resume` from a suspend image file in dom0; the domain is left paused.
+    public func vmResume(_ id: String, imagePath: String) async throws(XenopsClientError) -> String {
+        try await invokeTask("VM.resume", params(("id", .string(id)), ("suspend_vdi", Disk.local(imagePath).xenops)))
+    }
+
     /// `VM.shutdown`: clean with a timeout of `delay` seconds, or hard (poweroff) when `delay` is nil.
     public func vmShutdown(_ id: String, delay: Double?) async throws(XenopsClientError) -> String {
         try await invokeTask("VM.shutdown", params(("id", .string(id)), ("delay", delay.map { .double($0) })))
