@@ -217,7 +217,9 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Writes a reply and returns to idle (or closes the connection when it must not be kept).
     private func reply(_ bytes: [UInt8], status: HTTPResponseStatus, head: HTTPRequestHead, forceClose: Bool = false, context: ChannelHandlerContext) {
         if let id = connectionID { shared.registry.end(id) }
-        let keepAlive = head.isKeepAlive && !forceClose && !draining
+        // The registry's flag is set before long polls are cancelled, so a poll answered because
+        // of the drain always closes its connection, even if it beats the DrainEvent here.
+        let keepAlive = head.isKeepAlive && !forceClose && !draining && !shared.registry.isDraining
         var headers = HTTPHeaders()
         headers.reserveCapacity(3)
         headers.add(name: "Content-Type", value: "application/json")
