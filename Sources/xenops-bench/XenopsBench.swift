@@ -11,6 +11,7 @@ import XenopsCore
 ///   --workers N             daemon worker count (default 16)
 ///   --rss-vms N             VMs defined for the RSS figure (default 1000)
 ///   --only stat|storm|rss   run one part only
+///   --event-loop-threads N  passed to xenopsd
 ///   --sim-persist BOOL      keep the simulator's domains in its state file (default false:
 ///                           the figures are the daemon's, not the simulator's file writes)
 @main
@@ -38,7 +39,8 @@ struct XenopsBench {
         let rssVMs = Int(option(args, "--rss-vms") ?? "1000") ?? 1000
         let only = option(args, "--only")
         let simPersist = option(args, "--sim-persist") ?? "false"
-        let extra = ["--sim-persist", simPersist]
+        var extra = ["--sim-persist", simPersist]
+        if let threads = option(args, "--event-loop-threads") { extra += ["--event-loop-threads", threads] }
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no xenopsd at \(binary); build it with `swift build -c release` or pass --xenopsd")
         }

@@ -19,7 +19,8 @@ struct DaemonSettings: Equatable {
     var simCpus = 8
     /// Whether simulated domains are written to ``simulatorStatePath``.
     var simPersist = true
-    var eventLoopThreads = 1
+    /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
+    var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// The defaults for this user (the state directory depends on whether we run as root).
     init(isRoot: Bool = geteuid() == 0, environment: [String: String] = ProcessInfo.processInfo.environment) {
