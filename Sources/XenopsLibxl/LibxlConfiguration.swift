@@ -1,0 +1,13 @@
+/// Knobs of the libxl backend.
+public struct LibxlConfiguration: Sendable {
+    /// Worker threads for blocking libxl calls.
+    public var workerThreads = 8
+    /// How often waits (shutdown acknowledgement, shutdown) re-check the domain.
+    public var pollInterval: Duration = .milliseconds(100)
+    /// How long ``LibxlHypervisor/close()`` waits for asynchronous libxl operations it aborted.
+    public var closeTimeout: Duration = .seconds(30)
+    /// Resolves xenops `VDI` disks to dom0 paths; nil: VDIs are refused (no SMAPIv2 here).
+    public var vdiResolver: DomainConfigBuilder.VDIResolver?
+
+    public init() {}
+}
