@@ -96,7 +96,7 @@ extension LibxlHypervisor {
     }
 
     public func pause(vm: String) async throws {
-        let d = try await requireDomain(vm, for: "pause")
+        let (d, _) = try await requireManaged(vm, for: "pause")
         let ctx = self.ctx
         try await call("pause", vm: vm) {
             LibxlError.clearThreadMessage()
@@ -106,7 +106,7 @@ extension LibxlHypervisor {
     }
 
     public func unpause(vm: String) async throws {
-        let d = try await requireDomain(vm, for: "unpause")
+        let (d, _) = try await requireManaged(vm, for: "unpause")
         let ctx = self.ctx
         try await call("unpause", vm: vm) {
             LibxlError.clearThreadMessage()
@@ -117,12 +117,16 @@ extension LibxlHypervisor {
 
     /// Destroys the domain (`libxl_domain_destroy`): QEMU, backends, xenstore entries and our
     /// userdata go with it. Succeeds if there is no domain. The `.domainDied` event follows
-    /// from libxl's death watch.
+    /// from libxl's death watch. Domains this daemon did not create are refused (unless dying).
     public func destroy(vm: String) async throws {
         let ctx = self.ctx
         guard let d = try await call("destroy", vm: vm, { try Self.find(vm, in: Self.listDomains(ctx)) }) else { return }
         if d.domid == 0 {
             throw BackendError.failed(operation: "destroy", code: Int(LibxlErrorCode.invalid.rawValue), detail: "domain 0 is the control domain", remedy: "Address a guest VM instead.")
+        }
+        if !d.dying {
+            // Only our own domains are changed; a dying one is finished off whoever made it.
+            _ = try await requireManaged(vm, for: "destroy")
         }
         let watched = state.withLock { $0.watches[d.domid] != nil }
         try await call("destroy", vm: vm) {
@@ -132,7 +136,7 @@ extension LibxlHypervisor {
             try LibxlError.check(rc, "libxl_domain_destroy", context: "domain \(d.domid)")
         }
         logger.info("destroyed domain \(d.domid) of VM \(vm)")
-        // Without a death watch (a domain we did not create), report the death ourselves.
+        // Without a death watch (it could not be armed), report the death ourselves.
         if !watched { continuation.yield(.domainDied(vm: vm, domid: Int(d.domid))) }
     }
 
