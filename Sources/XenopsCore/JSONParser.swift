@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Bounds the parser enforces, so that one hostile or broken peer cannot make the daemon
 /// spend unbounded memory or time on a single request.
 public struct JSONLimits: Sendable, Equatable, Hashable {
@@ -138,6 +146,20 @@ private let exactPowersOfTen: [Double] = [
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ]
 
+/// Allocates `capacity` uninitialized elements with `malloc`.
+///
+/// `UnsafeMutablePointer.allocate` takes the runtime's aligned-allocation path
+/// (posix_memalign on Linux), which cost about twice as much as `malloc` for these
+/// short-lived per-request buffers; `malloc`'s alignment suffices for every element here.
+@inline(__always)
+private func mallocBuffer<Element>(of type: Element.Type, capacity: Int) -> UnsafeMutablePointer<Element> {
+    precondition(MemoryLayout<Element>.alignment <= 16)
+    guard let raw = malloc(max(1, capacity) * MemoryLayout<Element>.stride) else {
+        fatalError("out of memory allocating a JSON buffer")
+    }
+    return raw.bindMemory(to: Element.self, capacity: capacity)
+}
+
 /// One open array or object on the explicit stack.
 private struct Frame {
     /// Index in `JSONParser.elements` (arrays) or `JSONParser.members` (objects) where this
@@ -146,19 +168,86 @@ private struct Frame {
     var isObject: Bool
 }
 
+/// A growable stack over manually managed storage.
+///
+/// It exists so that closing a container can *move* its children into the container's
+/// array (a bitwise copy) instead of copying them out of an `Array` slice and then
+/// destroying the originals, which costs a retain and a release per child.
+private struct ScratchStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        base = mallocBuffer(of: Element.self, capacity: capacity)
+        self.capacity = capacity
+    }
+
+    deinit {
+        // Only an error leaves elements behind.
+        base.deinitialize(count: count)
+        free(base)
+    }
+
+    @inline(__always)
+    mutating func push(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func pop() -> Element {
+        count -= 1
+        return (base + count).move()
+    }
+
+    /// The top element; the stack is not empty.
+    @inline(__always)
+    var top: Element { base[count - 1] }
+
+    /// Moves the elements from `start` to the top into a new, exactly sized array.
+    mutating func popArray(from start: Int) -> [Element] {
+        let moved = count - start
+        var result: [Element] = []
+        // reserveCapacity + append is measurably cheaper than Array(unsafeUninitializedCapacity:),
+        // whose allocation goes through an unspecialized runtime metadata lookup on Linux.
+        result.reserveCapacity(moved)
+        for offset in start..<count {
+            result.append((base + offset).move())
+        }
+        count = start
+        return result
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let newCapacity = capacity * 2
+        let newBase = mallocBuffer(of: Element.self, capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        free(base)
+        base = newBase
+        capacity = newCapacity
+    }
+}
+
 /// A single-use, non-recursive JSON parser over a borrowed buffer.
 ///
-/// Children of all open containers live in two shared scratch stacks; closing a container
-/// moves its children into one exactly-sized array. That keeps allocation at one array per
+/// Children of all open containers live in shared scratch stacks; closing a container
+/// moves its children into one exactly sized array. That keeps allocation at one array per
 /// container (plus strings that do not fit inline) instead of repeated regrowth.
-private struct JSONParser {
+private struct JSONParser: ~Copyable {
     let input: UnsafeBufferPointer<UInt8>
     let limits: JSONLimits
     /// Next byte to read.
     var index = 0
-    var frames: [Frame] = []
-    var elements: [JSONValue] = []
-    var members: [JSONMember] = []
+    var frames = ScratchStack<Frame>(capacity: 16)
+    /// Finished elements of the open arrays.
+    var elements = ScratchStack<JSONValue>(capacity: 32)
+    /// Finished members of the open objects.
+    var members = ScratchStack<JSONMember>(capacity: 32)
+    /// For each open object, the key whose value is being parsed.
+    var keys = ScratchStack<String>(capacity: 16)
     /// Decoding buffer for strings that contain escapes.
     var unescaped: [UInt8] = []
 
@@ -205,7 +294,7 @@ private struct JSONParser {
                 skipWhitespace()
                 if index < end && byte(index) == ASCII.closeBrace {
                     index += 1
-                    frames.removeLast()
+                    _ = frames.pop()
                     value = .object([])
                 } else {
                     try parseMemberKey(expected: "expected a string key or '}' after '{'")
@@ -216,7 +305,7 @@ private struct JSONParser {
                 skipWhitespace()
                 if index < end && byte(index) == ASCII.closeBracket {
                     index += 1
-                    frames.removeLast()
+                    _ = frames.pop()
                     value = .array([])
                 } else {
                     continue parseValue
@@ -241,11 +330,13 @@ private struct JSONParser {
             // Hand the finished value to its container; closing a container finishes
             // another value, so this loops until a ',' asks for a new value or the
             // document is complete.
-            while let top = frames.last {
+            while frames.count > 0 {
+                let top = frames.top
+                // `consume` hands the value over without a retain/release pair.
                 if top.isObject {
-                    members[members.count - 1].value = value
+                    members.push(JSONMember(keys.pop(), consume value))
                 } else {
-                    elements.append(value)
+                    elements.push(consume value)
                 }
                 skipWhitespace()
                 guard index < end else {
@@ -265,19 +356,17 @@ private struct JSONParser {
                 }
                 if top.isObject && separator == ASCII.closeBrace {
                     index += 1
-                    value = .object(Array(members[top.start...]))
-                    members.removeLast(members.count - top.start)
+                    value = .object(members.popArray(from: top.start))
                 } else if !top.isObject && separator == ASCII.closeBracket {
                     index += 1
-                    value = .array(Array(elements[top.start...]))
-                    elements.removeLast(elements.count - top.start)
+                    value = .array(elements.popArray(from: top.start))
                 } else {
                     throw unexpected(
                         top.isObject ? "expected ',' or '}' after object member" : "expected ',' or ']' after array element",
                         at: index
                     )
                 }
-                frames.removeLast()
+                _ = frames.pop()
             }
 
             skipWhitespace()
@@ -300,12 +389,12 @@ private struct JSONParser {
                 "nesting depth exceeds the limit of \(limits.maxDepth)"
             )
         }
-        frames.append(Frame(start: isObject ? members.count : elements.count, isObject: isObject))
+        frames.push(Frame(start: isObject ? members.count : elements.count, isObject: isObject))
         index += 1
     }
 
-    /// Reads `"key" :` (whitespace already skipped before the key) and opens a member whose
-    /// value the main loop fills in.
+    /// Reads `"key" :` (whitespace already skipped before the key) and remembers the key
+    /// until the main loop has the member's value.
     mutating func parseMemberKey(expected: String) throws(JSONParseError) {
         guard index < end && byte(index) == ASCII.quote else { throw unexpected(expected, at: index) }
         let key = try parseString()
@@ -314,7 +403,7 @@ private struct JSONParser {
             throw unexpected("expected ':' after object key", at: index)
         }
         index += 1
-        members.append(JSONMember(key, .null))
+        keys.push(key)
     }
 
     mutating func parseLiteral(_ literal: StaticString) throws(JSONParseError) {
@@ -338,11 +427,16 @@ private struct JSONParser {
         let start = index
         let base = input.baseAddress.unsafelyUnwrapped
         while true {
-            // Skip eight plain bytes at a time: most xenops strings (keys, UUIDs, states)
-            // are pure ASCII without escapes, so this loop does nearly all the work.
+            // Skip eight plain bytes at a time, then jump straight to the first byte that
+            // needs attention: most xenops strings (keys, UUIDs, states) are pure ASCII
+            // without escapes, so this loop does nearly all the work.
             while index &+ 8 <= end {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if Self.wordNeedsAttention(word) { break }
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                let attention = Self.bytesNeedingAttention(word)
+                if attention != 0 {
+                    index &+= attention.trailingZeroBitCount &>> 3
+                    break
+                }
                 index &+= 8
             }
             guard index < end else { throw unterminatedString(at: index) }
@@ -351,7 +445,7 @@ private struct JSONParser {
                 let length = index - start
                 index += 1
                 try checkStringLength(length, at: opening)
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self)
+                return makeString(base + start, count: length)
             } else if current == ASCII.backslash {
                 return try parseEscapedString(opening: opening, start: start)
             } else if current < ASCII.space {
@@ -364,11 +458,12 @@ private struct JSONParser {
         }
     }
 
-    /// True if any byte of `word` is a quote, a backslash, a control character or non-ASCII.
-    /// Uses the classic "has zero byte" bit trick; it is exact about *whether* such a byte
-    /// exists, which is all the caller needs before falling back to the byte loop.
+    /// A mask with the high bit set in each byte of `word` (first byte in the low bits) that
+    /// may be a quote, a backslash, a control character or non-ASCII; zero if none is.
+    /// Uses the classic "has zero byte" bit trick: borrows can flag bytes *after* a real hit,
+    /// never before, so the lowest flagged byte is always the first real one.
     @inline(__always)
-    static func wordNeedsAttention(_ word: UInt64) -> Bool {
+    static func bytesNeedingAttention(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highBits: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* UInt64(ASCII.quote))
@@ -376,7 +471,7 @@ private struct JSONParser {
         let hasQuote = (quotes &- ones) & ~quotes
         let hasBackslash = (backslashes &- ones) & ~backslashes
         let hasControl = (word &- ones &* UInt64(ASCII.space)) & ~word
-        return (hasQuote | hasBackslash | hasControl | word) & highBits != 0
+        return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
     /// Slow path for a string with at least one escape; `index` is at the first backslash.
@@ -390,7 +485,7 @@ private struct JSONParser {
             if current == ASCII.quote {
                 index += 1
                 try checkStringLength(unescaped.count, at: opening)
-                return String(decoding: unescaped, as: UTF8.self)
+                return unescaped.withUnsafeBufferPointer { makeString($0.baseAddress.unsafelyUnwrapped, count: $0.count) }
             } else if current == ASCII.backslash {
                 try parseEscape()
             } else if current < ASCII.space {
@@ -439,6 +534,10 @@ private struct JSONParser {
         index += 2
     }
 
+    // Hot helpers that only read the parser are still `mutating` and forced inline: for a
+    // non-mutating call, even an inlined one, the compiler copied the whole noncopyable
+    // parser (160 bytes) to borrow it, which cost more than the work itself.
+
     /// Decodes `\uXXXX` (and its low-surrogate partner) at `backslash` into UTF-8.
     mutating func parseUnicodeEscape(backslash: Int) throws(JSONParseError) {
         let first = try readHex4(at: backslash + 2)
@@ -481,7 +580,8 @@ private struct JSONParser {
     }
 
     /// Reads four hex digits at `offset`.
-    func readHex4(at offset: Int) throws(JSONParseError) -> UInt32 {
+    @inline(__always)
+    mutating func readHex4(at offset: Int) throws(JSONParseError) -> UInt32 {
         var value: UInt32 = 0
         for position in offset..<(offset + 4) {
             guard position < end else { throw unterminatedString(at: end) }
@@ -505,7 +605,8 @@ private struct JSONParser {
     /// Validates the UTF-8 sequence whose lead byte (>= 0x80) is at `offset` and returns its
     /// length. Follows Unicode's table of well-formed sequences, so overlong forms,
     /// surrogates and code points above U+10FFFF are all rejected.
-    func validateUTF8Sequence(at offset: Int) throws(JSONParseError) -> Int {
+    @inline(__always)
+    mutating func validateUTF8Sequence(at offset: Int) throws(JSONParseError) -> Int {
         switch utf8SequenceLength(input, at: offset) {
         case .valid(let length):
             return length
@@ -519,7 +620,8 @@ private struct JSONParser {
         }
     }
 
-    func checkStringLength(_ length: Int, at opening: Int) throws(JSONParseError) {
+    @inline(__always)
+    mutating func checkStringLength(_ length: Int, at opening: Int) throws(JSONParseError) {
         if let limit = limits.maxStringBytes, length > limit {
             throw error(
                 .stringTooLong(limit: limit), at: opening,
@@ -710,6 +812,20 @@ private struct JSONParser {
     func scalarName(_ value: UInt32) -> String {
         let hex = String(value, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}
+
+/// Makes a String from bytes the parser has already validated as UTF-8.
+///
+/// Unlike `String(decoding:as:)`, this initializer skips the standard library's own
+/// validation pass for short ASCII strings (keys, power states, numbers-as-strings), which
+/// are most strings in xenops traffic.
+@inline(__always)
+private func makeString(_ bytes: UnsafePointer<UInt8>, count: Int) -> String {
+    guard count > 0 else { return "" }
+    return String(unsafeUninitializedCapacity: count) { buffer in
+        buffer.baseAddress.unsafelyUnwrapped.initialize(from: bytes, count: count)
+        return count
     }
 }
 

@@ -61,7 +61,10 @@ extension XenopsEngine {
         do {
             for step in plan.steps {
                 try tasks.checkCancelling(taskID)
-                if case .createDomain = step { createdDomain = true }
+                switch step {
+                case .createDomain, .restoreFromFile: createdDomain = true
+                default: break
+                }
                 try await execute(step, vm: vm, taskID: taskID)
                 if case .destroyDomain = step { createdDomain = false }
                 done += step.weight
@@ -84,26 +87,36 @@ extension XenopsEngine {
     func execute(_ step: PlanStep, vm: String, taskID: String) async throws {
         switch step {
         case .createDomain:
-            let record = try record(vm)
-            var spec = DomainSpec(vm: record.vm, domains: record.domains)
-            // Read-write disks before read-only ones, as xenopsd plugs them.
-            spec.vbds = record.vbds.values.sorted {
-                ($0.mode == .readOnly ? 1 : 0, $0.id.name) < ($1.mode == .readOnly ? 1 : 0, $1.id.name)
-            }
-            spec.vifs = record.vifs.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
-            spec.pcis = record.pcis.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
-            // A domain left shut down (its action not yet applied) would clash on the uuid.
-            if let stale = try await backendCall({ try await backend.domainInfo(vm: vm) }) {
-                switch stale.state {
-                case .shutdown, .dying: try await backendCall { try await backend.destroy(vm: vm) }
-                case .running, .paused: throw XenopsError.badPowerState(found: .running, expected: .halted)
-                }
-            }
+            let spec = try domainSpec(vm)
+            try await destroyStaleDomain(vm)
             _ = try await backendCall { try await backend.createDomain(spec) }
             live.withLock { l in
                 l.keptAfterShutdown.remove(vm)
-                l.xsdataState[vm] = record.vm.xsdata
+                l.xsdataState[vm] = spec.vm.xsdata
             }
+        case .saveToFile(let path):
+            // From here on a cancel would leave a half-written image: finish instead.
+            tasks.prohibitCancellation(taskID)
+            let file = try SuspendImageFile(creating: path)
+            do {
+                try await backendCall { try await backend.save(vm: vm, to: file.descriptor, live: false) }
+                try file.sync()
+            } catch {
+                file.discard()
+                throw error
+            }
+            if let record = updateRecord(vm, { $0.runtime.suspendImage = path }) { try await persister.setRuntime(record) }
+        case .restoreFromFile(let path):
+            let spec = try domainSpec(vm)
+            try await destroyStaleDomain(vm)
+            let file = try SuspendImageFile(reading: path)
+            _ = try await backendCall { try await backend.restore(spec, from: file.descriptor) }
+            live.withLock { l in
+                l.keptAfterShutdown.remove(vm)
+                l.xsdataState[vm] = spec.vm.xsdata
+            }
+        case .forgetSuspendImage:
+            if let record = updateRecord(vm, { $0.runtime.suspendImage = nil }) { try await persister.setRuntime(record) }
         case .pauseDomain:
             try await backendCall { try await backend.pause(vm: vm) }
         case .unpauseDomain:
@@ -178,6 +191,28 @@ extension XenopsEngine {
         }
     }
 
+    /// What the backend builds for a VM: its config and devices, read-write disks first (as
+    /// xenopsd plugs them).
+    func domainSpec(_ vm: String) throws(XenopsError) -> DomainSpec {
+        let record = try record(vm)
+        var spec = DomainSpec(vm: record.vm, domains: record.domains)
+        spec.vbds = record.vbds.values.sorted {
+            ($0.mode == .readOnly ? 1 : 0, $0.id.name) < ($1.mode == .readOnly ? 1 : 0, $1.id.name)
+        }
+        spec.vifs = record.vifs.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
+        spec.pcis = record.pcis.values.sorted { ($0.position, $0.id.name) < ($1.position, $1.id.name) }
+        return spec
+    }
+
+    /// A domain left shut down (its action not yet applied) would clash on the uuid.
+    private func destroyStaleDomain(_ vm: String) async throws {
+        guard let stale = try await backendCall({ try await backend.domainInfo(vm: vm) }) else { return }
+        switch stale.state {
+        case .shutdown, .dying: try await backendCall { try await backend.destroy(vm: vm) }
+        case .running, .paused: throw XenopsError.badPowerState(found: .running, expected: .halted)
+        }
+    }
+
     private func device<D>(_ vm: String, _ name: String, _ path: KeyPath<VMRecord, [String: D]>, _ kind: String) throws(XenopsError) -> D {
         guard let d = try record(vm)[keyPath: path][name] else {
             throw .doesNotExist(namespace: "VM", path: "\(vm)/\(kind).\(name)")
@@ -189,12 +224,12 @@ extension XenopsEngine {
     func powerState(of record: VMRecord, domain: DomainInfo?) -> PowerState {
         let (rebooting, kept) = live.withLock { ($0.rebooting.contains(record.vm.id), $0.keptAfterShutdown.contains(record.vm.id)) }
         if rebooting { return .running }
-        guard let domain else { return .halted }
+        guard let domain else { return record.runtime.suspendImage == nil ? .halted : .suspended }
         switch domain.state {
         case .running: return .running
         case .paused: return .paused
-        case .shutdown: return kept ? .paused : .halted
-        case .dying: return .halted
+        case .shutdown: return kept ? .paused : (record.runtime.suspendImage == nil ? .halted : .suspended)
+        case .dying: return record.runtime.suspendImage == nil ? .halted : .suspended
         }
     }
 

@@ -1,12 +1,31 @@
 import Dispatch
+import Synchronization
 import XenopsCore
 import XenopsStore
 
-/// Runs store writes on one dedicated thread, so that SQLite's fsyncs never block the Swift
-/// cooperative pool, and turns store failures into xenops errors that say what to do.
+/// Writes engine state to the store on one dedicated thread, so that SQLite's fsyncs never
+/// block the Swift cooperative pool, and commits the writes of concurrent requests together.
+///
+/// Group commit: while one transaction is being committed, new writes queue up; the next
+/// transaction carries all of them, so a boot storm costs one fsync per batch instead of one
+/// per VM. Each caller still returns only once its own write is durable. If a batch fails, its
+/// writes are retried one by one so that a bad write fails alone. Store failures become xenops
+/// errors that say what to do.
 final class StatePersister: Sendable {
+    private struct Pending: Sendable {
+        var change: StoreChange
+        var what: String
+        var continuation: CheckedContinuation<Result<Void, XenopsError>, Never>
+    }
+
+    private struct Queue {
+        var items: [Pending] = []
+        var draining = false
+    }
+
     private let store: VMStore
-    private let queue = DispatchQueue(label: "xenopsd.store")
+    private let thread = DispatchQueue(label: "xenopsd.store")
+    private let queue = Mutex(Queue())
 
     init(store: VMStore) {
         self.store = store
@@ -18,32 +37,55 @@ final class StatePersister: Sendable {
 
     /// Writes a VM and its whole device set in one transaction.
     func put(_ record: VMRecord) async throws(XenopsError) {
-        let stored = record.stored
-        try await perform("save VM \(record.vm.id)") { try $0.put(stored) }
+        try await submit(.put(record.stored), "save VM \(record.vm.id)")
     }
 
     func setRuntime(_ record: VMRecord) async throws(XenopsError) {
         let stored = record.stored
-        try await perform("save the runtime state of VM \(record.vm.id)") { try $0.setRuntime(vmID: stored.id, stored.runtime) }
+        try await submit(.setRuntime(vmID: stored.id, stored.runtime), "save the runtime state of VM \(record.vm.id)")
     }
 
     func remove(_ id: String) async throws(XenopsError) {
-        try await perform("remove VM \(id)") { _ = try $0.remove(id: id) }
+        try await submit(.remove(id: id), "remove VM \(id)")
     }
 
-    private func perform(_ what: String, _ body: @escaping @Sendable (VMStore) throws -> Void) async throws(XenopsError) {
-        let store = self.store
+    private func submit(_ change: StoreChange, _ what: String) async throws(XenopsError) {
         let result: Result<Void, XenopsError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do {
-                    try body(store)
-                    continuation.resume(returning: .success(()))
-                } catch {
-                    continuation.resume(returning: .failure(Self.wrap(error, what)))
+            let startDrain = queue.withLock { q -> Bool in
+                q.items.append(Pending(change: change, what: what, continuation: continuation))
+                if q.draining { return false }
+                q.draining = true
+                return true
+            }
+            if startDrain { thread.async { self.drain() } }
+        }
+        try result.get()
+    }
+
+    /// Commits queued writes in batches until the queue is empty.
+    private func drain() {
+        while true {
+            let batch = queue.withLock { q -> [Pending] in
+                let items = q.items
+                q.items.removeAll(keepingCapacity: true)
+                if items.isEmpty { q.draining = false }
+                return items
+            }
+            if batch.isEmpty { return }
+            do {
+                try store.apply(batch.map(\.change))
+                for p in batch { p.continuation.resume(returning: .success(())) }
+            } catch {
+                for p in batch {
+                    do {
+                        try store.apply([p.change])
+                        p.continuation.resume(returning: .success(()))
+                    } catch {
+                        p.continuation.resume(returning: .failure(Self.wrap(error, p.what)))
+                    }
                 }
             }
         }
-        try result.get()
     }
 
     private static func wrap(_ error: any Error, _ what: String) -> XenopsError {

@@ -35,14 +35,7 @@ public final class UpdatesFeed: Sendable {
 
     /// Records that `id` changed and wakes every waiting reader.
     public func signal(_ id: DynamicID) {
-        let woken = state.withLock { s -> [Waiter] in
-            s.entries[id] = s.next
-            s.next += 1
-            let w = s.waiters
-            s.waiters.removeAll(keepingCapacity: true)
-            return w
-        }
-        for waiter in woken { waiter.continuation.resume() }
+        signal([id])
     }
 
     /// Records that several objects changed, with one wake-up.
@@ -53,9 +46,7 @@ public final class UpdatesFeed: Sendable {
                 s.entries[id] = s.next
                 s.next += 1
             }
-            let w = s.waiters
-            s.waiters.removeAll(keepingCapacity: true)
-            return w
+            return Self.takeWaiters(&s)
         }
         for waiter in woken { waiter.continuation.resume() }
     }
@@ -81,9 +72,7 @@ public final class UpdatesFeed: Sendable {
             let snapshot = s.entries.filter { $0.key.vmID == vm }.map { ($0.key, $0.value) }
             s.barriers.append(BarrierRecord(token: token, counter: s.next, snapshot: snapshot))
             s.next += 1
-            let w = s.waiters
-            s.waiters.removeAll(keepingCapacity: true)
-            return w
+            return Self.takeWaiters(&s)
         }
         for waiter in woken { waiter.continuation.resume() }
     }
@@ -153,6 +142,12 @@ public final class UpdatesFeed: Sendable {
             return s.waiters.remove(at: index)
         }
         waiter?.continuation.resume()
+    }
+
+    private static func takeWaiters(_ s: inout State) -> [Waiter] {
+        let waiters = s.waiters
+        s.waiters.removeAll(keepingCapacity: true)
+        return waiters
     }
 
     private static func collect(from: Int, in s: State) -> UpdatesResult {

@@ -53,6 +53,8 @@ struct VMRecord: Sendable {
 struct VMRuntime: Sendable, Codable, Hashable {
     /// When the current domain was started (seconds since the epoch), 0 if never.
     var lastStartTime: Double = 0
+    /// The dom0 path of the suspend image while the VM is suspended.
+    var suspendImage: String?
 }
 
 extension VMRecord {

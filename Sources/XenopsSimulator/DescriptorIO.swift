@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import Synchronization
-import XenopsBackend
 
 /// Blocking reads and writes on a caller's file descriptor, run on a dedicated thread so they
 /// never block the cooperative pool, and abandoned within ~100 ms when the calling task is
@@ -23,6 +22,12 @@ enum DescriptorIO {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 Thread.detachNewThread {
+                    // A write to a pipe or socket whose reader has gone raises SIGPIPE in the
+                    // writing thread; blocked here, it turns into EPIPE and dies with the thread.
+                    var pipeSignal = sigset_t()
+                    sigemptyset(&pipeSignal)
+                    sigaddset(&pipeSignal, SIGPIPE)
+                    pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
                     do { continuation.resume(returning: try body(flag)) } catch { continuation.resume(throwing: error) }
                 }
             }
@@ -34,6 +39,8 @@ enum DescriptorIO {
     /// Waits until `fd` is ready for `events`, checking `flag` every 100 ms.
     /// Returns the `revents` seen.
     static func waitReady(_ fd: Int32, for events: Int32, flag: CancelFlag) throws(SaveImageError) -> Int32 {
+        // poll ignores negative descriptors (it would wait forever); closed ones give POLLNVAL.
+        guard fd >= 0 else { throw .io("\(fd) is not a valid file descriptor") }
         var p = pollfd(fd: fd, events: Int16(events), revents: 0)
         while true {
             if flag.isCancelled { throw .cancelled }
@@ -51,16 +58,16 @@ enum DescriptorIO {
         var offset = 0
         while offset < bytes.count {
             let revents = try waitReady(fd, for: POLLOUT, flag: flag)
-            // Writing to a pipe whose reader has gone would raise SIGPIPE: stop first.
-            if revents & (POLLERR | POLLHUP) != 0 && revents & POLLOUT == 0 {
+            if revents & POLLERR != 0 || (revents & POLLHUP != 0 && revents & POLLOUT == 0) {
                 throw .io("the reader of file descriptor \(fd) has closed it")
             }
-            // POLLOUT on a pipe guarantees PIPE_BUF bytes of room, so this chunk never blocks.
+            // POLLOUT on a pipe guarantees PIPE_BUF bytes of room, so this chunk never blocks; on
+            // a socket MSG_DONTWAIT keeps a full send buffer from blocking (and from ignoring
+            // cancellation) without changing the caller's descriptor flags.
             let chunk = min(bytes.count - offset, Int(PIPE_BUF))
             let n = bytes.withUnsafeBytes { raw -> Int in
                 let start = raw.baseAddress! + offset
-                // send(MSG_NOSIGNAL) keeps a closed socket from killing the process with SIGPIPE.
-                let sent = send(fd, start, chunk, Int32(MSG_NOSIGNAL))
+                let sent = send(fd, start, chunk, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
                 if sent < 0 && errno == ENOTSOCK { return Glibc.write(fd, start, chunk) }
                 return sent
             }

@@ -79,6 +79,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Detaches a NIC (`force` makes no difference: simulated guests never hold on to a NIC).
     public func unplugVIF(vm: String, name: String, force: Bool) async throws {
         try await begin(.unplugVIF, vm: vm, detail: force ? "\(name) force" : name)
         try changeDevice(.unplugVIF, vm: vm, device: Self.vifID(vm, name)) { d in
@@ -88,6 +89,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Sets the link state the guest sees on a NIC.
     public func setCarrier(vm: String, vif: String, carrier: Bool) async throws {
         try await begin(.setCarrier, vm: vm, detail: "\(vif) \(carrier)")
         try changeDevice(.setCarrier, vm: vm, device: Self.vifID(vm, vif)) { d in
@@ -111,6 +113,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Removes a passed-through PCI function, freeing it for other domains.
     public func unplugPCI(vm: String, name: String) async throws {
         try await begin(.unplugPCI, vm: vm, detail: name)
         try changeDevice(.unplugPCI, vm: vm, device: .pci(DeviceID(vm: vm, name: name))) { d in
@@ -133,6 +136,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Sets the online vCPUs; `count` must lie in 1…vcpu_max, else `invalidVcpus(count)`.
     public func setVcpus(vm: String, count: Int) async throws {
         try await begin(.setVcpus, vm: vm, detail: String(count))
         try changeDomain(.setVcpus, vm: vm) { d in

@@ -105,6 +105,8 @@ extension SimulatedHypervisor {
         fx.events.append(.domainShutdown(vm: vm, domid: d.domid, reason: reason))
     }
 
+    /// Polls the domain until it is shut down and returns why; `failedToShutdown` after
+    /// `timeout` seconds, `noDomain` if the domain is destroyed meanwhile.
     public func waitForShutdown(vm: String, timeout: Double) async throws -> ShutdownReason {
         try await begin(.waitForShutdown, vm: vm)
         let clock = ContinuousClock()

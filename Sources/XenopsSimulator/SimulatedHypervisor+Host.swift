@@ -13,6 +13,7 @@ extension SimulatedHypervisor {
         featureWords.enumerated().map { mask.contains($0.offset) ? "00000000" : $0.element }.joined(separator: "-")
     }
 
+    /// A plausible x86-64 host: ``SimulatorConfiguration/cpuCount`` CPUs, Xen `4.17.0-simulated`.
     public func hostInfo() async throws -> HostInfo {
         try await begin(.hostInfo, vm: nil)
         var cpu = HostInfo.CPUInfo()
@@ -38,21 +39,25 @@ extension SimulatedHypervisor {
             chipsetInfo: .init(iommu: true, hvm: true))
     }
 
+    /// ``SimulatorConfiguration/hostMemoryBytes`` in MiB.
     public func totalMemoryMiB() async throws -> Int64 {
         try await begin(.totalMemoryMiB, vm: nil)
         return configuration.hostMemoryBytes >> 20
     }
 
+    /// Host memory minus dom0 and every guest's reservation (shut-down domains included).
     public func freeMemoryBytes() async throws -> Int64 {
         try await begin(.freeMemoryBytes, vm: nil)
         return state.withLock { freeBytes($0.world) }
     }
 
+    /// The ring of simulator log lines (creations, shutdowns, injected faults, …).
     public func consoleData() async throws -> String {
         try await begin(.consoleData, vm: nil)
         return state.withLock { $0.console.text }
     }
 
+    /// dom0 first, then every guest (managed or not) by domid.
     public func listDomains() async throws -> [DomainInfo] {
         try await begin(.listDomains, vm: nil)
         return state.withLock { s in
@@ -60,6 +65,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// The domain of `vm` (dom0 for ``dom0UUID``), or nil.
     public func domainInfo(vm: String) async throws -> DomainInfo? {
         try await begin(.domainInfo, vm: vm)
         return state.withLock { s in

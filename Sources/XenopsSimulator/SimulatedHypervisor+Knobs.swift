@@ -68,6 +68,14 @@ extension SimulatedHypervisor {
         state.withLock { $0.calls = [] }
     }
 
+    // MARK: Inspection
+
+    /// The `vm-data` keys of the domain of `vm` (from the spec and ``setXSData(vm:_:)``), or
+    /// nil if it has no domain. ``DomainInfo`` does not carry them.
+    public func xenstoreData(vm: String) -> [String: String]? {
+        state.withLock { $0.world.domains[vm]?.xsdata }
+    }
+
     // MARK: Unmanaged domains
 
     /// Creates a domain the way `xl create` would, outside the daemon: running (or paused),

@@ -3,6 +3,9 @@ import XenopsBackend
 import XenopsCore
 
 extension SimulatedHypervisor {
+    /// Reserves `max(memory_static_max, memory_dynamic_max)` (else `notEnoughMemory`),
+    /// allocates the next domid and attaches the spec's devices; the domain is left paused and
+    /// `.domainChanged` is emitted. Nothing is left behind on failure.
     public func createDomain(_ spec: DomainSpec) async throws -> DomainInfo {
         try await begin(.createDomain, vm: spec.vm.id)
         return try transact { s, fx in
@@ -70,6 +73,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Pauses a running domain; a paused or shut-down one is left as it is.
     public func pause(vm: String) async throws {
         try await begin(.pause, vm: vm)
         try transact { s, fx in
@@ -82,6 +86,7 @@ extension SimulatedHypervisor {
         }
     }
 
+    /// Runs a paused domain; a running or shut-down one is left as it is.
     public func unpause(vm: String) async throws {
         try await begin(.unpause, vm: vm)
         try transact { s, fx in

@@ -30,8 +30,13 @@ public final class SimulatedHypervisor: Hypervisor {
         static let invalid = -6
     }
 
+    /// `"simulator"`.
     public let kind = "simulator"
+    /// The configuration the simulator was made with.
     public let configuration: SimulatorConfiguration
+    /// Every event, unbounded: `.domainChanged` (create, restore, pause, unpause, vCPUs,
+    /// memory, xenstore data), `.deviceChanged` (device changes), `.domainShutdown` (guest
+    /// shutdowns, debug triggers, save) and `.domainDied` (destroy).
     public let events: AsyncStream<BackendEvent>
     let continuation: AsyncStream<BackendEvent>.Continuation
     let stateFile: StateFile?
@@ -66,6 +71,7 @@ public final class SimulatedHypervisor: Hypervisor {
         continuation.finish()
     }
 
+    /// Stops every simulated guest and finishes ``events``. Domains stay (and stay persisted).
     public func close() async {
         state.withLock { s in
             s.closed = true
@@ -95,7 +101,7 @@ public final class SimulatedHypervisor: Hypervisor {
                 s.world = before
                 throw error
             }
-            if s.world != before, let stateFile {
+            if let stateFile, s.world != before {
                 do { try stateFile.save(s.world) } catch {
                     s.world = before
                     s.console.append("simulator: \(error)")

@@ -23,12 +23,14 @@ public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codabl
 
 /// One call the simulator received, as ``SimulatedHypervisor/calls()`` lists it.
 public struct SimulatorCall: Sendable, Hashable, CustomStringConvertible {
+    /// What was called.
     public var operation: SimulatedOperation
     /// The VM uuid the call was about, if any.
     public var vm: String?
     /// A short argument summary (`"xvdb"`, `"reboot"`), if any.
     public var detail: String?
 
+    /// A call record.
     public init(operation: SimulatedOperation, vm: String?, detail: String? = nil) {
         self.operation = operation
         self.vm = vm

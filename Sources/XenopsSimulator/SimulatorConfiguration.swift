@@ -27,6 +27,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Calls kept in the operation history (oldest dropped first).
     public var historyLimit: Int
 
+    /// A configuration; the defaults are a 16 GiB, 8-CPU host with fast, cooperative guests
+    /// and no state file.
     public init(
         hostMemoryBytes: Int64 = 16 << 30,
         dom0MemoryBytes: Int64 = 1 << 30,

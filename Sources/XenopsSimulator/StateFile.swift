@@ -54,6 +54,7 @@ public enum SimulatorStateError: Error, Sendable, Hashable, CustomStringConverti
     /// The file could not be written.
     case unwritable(path: String, reason: String)
 
+    /// What went wrong with which file, and what to do.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason):

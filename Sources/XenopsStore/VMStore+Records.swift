@@ -47,6 +47,12 @@ extension VMStore {
     ///   duplicate device); nothing is changed when it throws.
     public func put(_ vm: StoredVM) throws(StoreError) {
         let operation = "store VM \(vm.id)"
+        try validate(vm, operation: operation)
+        try write(operation) { db in try Self.putRows(vm, db) }
+    }
+
+    /// Validates a VM record before it is written.
+    func validate(_ vm: StoredVM, operation: String) throws(StoreError) {
         try validate(vmID: vm.id, operation: operation)
         var seen = Set<DeviceKey>()
         for device in vm.devices {
@@ -55,19 +61,21 @@ extension VMStore {
                 throw invalidArgument(operation, "device \(device.kind.rawValue)/\(device.id) is listed twice")
             }
         }
-        try write(operation) { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO vm (id, config, domains, runtime, updated_at) VALUES (?, ?, ?, ?, \(Self.now))
-                    ON CONFLICT (id) DO UPDATE SET config = excluded.config, domains = excluded.domains,
-                        runtime = excluded.runtime, updated_at = excluded.updated_at
-                    """,
-                arguments: [vm.id, vm.config, vm.domains, vm.runtime])
-            try db.execute(sql: "DELETE FROM device WHERE vm_id = ?", arguments: [vm.id])
-            let insert = try db.cachedStatement(sql: "INSERT INTO device (vm_id, kind, id, config) VALUES (?, ?, ?, ?)")
-            for device in vm.devices {
-                try insert.execute(arguments: [vm.id, device.kind.rawValue, device.id, device.config])
-            }
+    }
+
+    /// Writes a VM row and replaces its device rows (inside the caller's transaction).
+    static func putRows(_ vm: StoredVM, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO vm (id, config, domains, runtime, updated_at) VALUES (?, ?, ?, ?, \(now))
+                ON CONFLICT (id) DO UPDATE SET config = excluded.config, domains = excluded.domains,
+                    runtime = excluded.runtime, updated_at = excluded.updated_at
+                """,
+            arguments: [vm.id, vm.config, vm.domains, vm.runtime])
+        try db.execute(sql: "DELETE FROM device WHERE vm_id = ?", arguments: [vm.id])
+        let insert = try db.cachedStatement(sql: "INSERT INTO device (vm_id, kind, id, config) VALUES (?, ?, ?, ?)")
+        for device in vm.devices {
+            try insert.execute(arguments: [vm.id, device.kind.rawValue, device.id, device.config])
         }
     }
 
@@ -143,14 +151,17 @@ extension VMStore {
     // MARK: - Helpers
 
     /// The SQL expression for the current time, UTC ISO 8601 with milliseconds.
-    private static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    static let now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
     private func updateColumn(_ column: String, of vmID: String, to value: String?, operation: String) throws(StoreError) {
-        try write(operation) { db in
-            try db.execute(
-                sql: "UPDATE vm SET \(column) = ?, updated_at = \(Self.now) WHERE id = ?", arguments: [value, vmID])
-            if db.changesCount == 0 { throw noSuchVM(vmID, operation: operation) }
-        }
+        try write(operation) { db in try updateColumnRow(column, of: vmID, to: value, db, operation: operation) }
+    }
+
+    /// Sets one column of a VM row (inside the caller's transaction).
+    func updateColumnRow(_ column: String, of vmID: String, to value: String?, _ db: Database, operation: String) throws {
+        try db.execute(
+            sql: "UPDATE vm SET \(column) = ?, updated_at = \(Self.now) WHERE id = ?", arguments: [value, vmID])
+        if db.changesCount == 0 { throw noSuchVM(vmID, operation: operation) }
     }
 
     private func requireVM(_ vmID: String, _ db: Database, operation: String) throws {
@@ -162,24 +173,24 @@ extension VMStore {
         try db.execute(sql: "UPDATE vm SET updated_at = \(Self.now) WHERE id = ?", arguments: [vmID])
     }
 
-    private func noSuchVM(_ vmID: String, operation: String) -> StoreError {
+    func noSuchVM(_ vmID: String, operation: String) -> StoreError {
         StoreError(
             code: .noSuchVM, operation: operation, path: path,
             reason: "there is no VM \(vmID) in the store",
             remedy: "Store the VM first (VM.import_metadata or VM.add), then its devices and state.")
     }
 
-    private func invalidArgument(_ operation: String, _ reason: String) -> StoreError {
+    func invalidArgument(_ operation: String, _ reason: String) -> StoreError {
         StoreError(
             code: .invalidArgument, operation: operation, path: path, reason: reason,
             remedy: "This is a bug in the caller: fix the record before storing it.")
     }
 
-    private func validate(vmID: String, operation: String) throws(StoreError) {
+    func validate(vmID: String, operation: String) throws(StoreError) {
         if vmID.isEmpty { throw invalidArgument(operation, "the VM id is empty") }
     }
 
-    private func validate(device: StoredDevice, operation: String) throws(StoreError) {
+    func validate(device: StoredDevice, operation: String) throws(StoreError) {
         if device.id.isEmpty { throw invalidArgument(operation, "the \(device.kind.rawValue) device id is empty") }
     }
 }

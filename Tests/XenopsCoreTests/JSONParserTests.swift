@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XenopsCore
 
@@ -459,6 +460,8 @@ private func parsedString(_ json: String) throws -> String? {
         #expect(try JSONValue.parse(([0x78] + bytes + [0x78])[1...bytes.count]).isStrictlyIdentical(to: Self.expected))
         #expect(try JSONValue.parse(Self.document.utf8).isStrictlyIdentical(to: Self.expected))
         #expect(try JSONValue.parse(ContiguousArray(bytes)).isStrictlyIdentical(to: Self.expected))
+        // Foundation's Data goes through the generic collection overload.
+        #expect(try JSONValue.parse(Data(bytes)).isStrictlyIdentical(to: Self.expected))
         // A collection without contiguous storage is copied once.
         #expect(try JSONValue.parse(bytes.lazy.map { $0 }).isStrictlyIdentical(to: Self.expected))
         let viaRawBuffer = try bytes.withUnsafeBytes { raw throws -> JSONValue in try JSONValue.parse(raw) }

@@ -105,6 +105,40 @@ private func text(_ value: JSONValue) -> String {
         #expect(String(decoding: buffer, as: UTF8.self) == #"prefix:[1,"x"]null"#)
     }
 
+    @Test func everyEscapePositionAgainstTheWordAtATimeCopier() {
+        // The serializer copies eight bytes at a time; a character needing an escape must be
+        // found at every offset within and across words, next to multi-byte characters too.
+        func reference(_ string: String) -> String {
+            var out = "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{0}"..."\u{1F}":
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        for length in 0..<24 {
+            for position in 0...length {
+                for special in ["\"", "\\", "\n", "\u{1}", "\u{1F}", "é", "😀"] {
+                    var scalars = Array(repeating: "a", count: length)
+                    scalars.insert(special, at: position)
+                    let string = scalars.joined()
+                    #expect(text(.string(string)) == reference(string), "length \(length), position \(position)")
+                }
+            }
+        }
+    }
+
     @Test func longStringsWithScatteredEscapes() {
         let pieces = (0..<200).map { $0 % 17 == 0 ? "\"\n\\" : "abcé" }
         let string = pieces.joined()

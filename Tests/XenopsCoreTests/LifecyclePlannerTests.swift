@@ -22,6 +22,7 @@ struct LifecyclePlannerTests {
         .setMemoryDynamicRange(min: 256 << 20, max: 512 << 20), .setXSData(["vm-data/a": "b"]),
         .vbdPlug("xvda"), .vbdUnplug("xvda", force: false), .vbdInsert("xvdd", .local("/iso")), .vbdEject("xvdd"),
         .vifPlug("0"), .vifUnplug("0", force: false), .vifSetCarrier("0", true),
+        .suspend(.local("/var/lib/xenopsd-ng/vm1.img")), .resume(.local("/var/lib/xenopsd-ng/vm1.img")),
     ]
 
     /// Which operations each power state accepts; every (state, operation) pair is checked.
@@ -32,6 +33,8 @@ struct LifecyclePlannerTests {
         case .unpause, .pause, .shutdown, .reboot, .setVcpus, .setXSData, .vbdPlug, .vifPlug, .build: return live
         case .destroy, .delay, .setMemoryDynamicRange, .vbdUnplug, .vifUnplug, .vifSetCarrier: return true
         // The fixture's CD drive is empty: insert works anywhere, eject needs media.
+        case .suspend: return live
+        case .resume: return state == .suspended || state == .halted
         case .vbdInsert: return true
         case .vbdEject: return !live
         }
@@ -96,6 +99,13 @@ struct LifecyclePlannerTests {
         let full = Self.context(.running, plugged: PluggedDevices(vbds: ["xvdd": true]))
         #expect(throws: XenopsError.mediaPresent) { try LifecyclePlanner.plan(.vbdInsert("xvdd", .local("/iso")), in: full) }
         #expect(throws: XenopsError.doesNotExist(namespace: "VM", path: "vm1/vbd.nope")) { try LifecyclePlanner.plan(.vbdPlug("nope"), in: live) }
+    }
+
+    @Test func suspendNeedsALocalAbsolutePath() throws {
+        #expect(try LifecyclePlanner.plan(.suspend(.local("/srv/s.img")), in: Self.context(.running)).steps == [.saveToFile("/srv/s.img"), .destroyDomain])
+        #expect(throws: XenopsError.self) { try LifecyclePlanner.plan(.suspend(.vdi("sr/vdi")), in: Self.context(.running)) }
+        #expect(throws: XenopsError.self) { try LifecyclePlanner.plan(.suspend(.local("relative.img")), in: Self.context(.running)) }
+        #expect(try LifecyclePlanner.plan(.resume(.local("/srv/s.img")), in: Self.context(.suspended)).steps == [.restoreFromFile("/srv/s.img"), .recordStart, .forgetSuspendImage])
     }
 
     @Test func guestPoweroffFollowsOnShutdown() {

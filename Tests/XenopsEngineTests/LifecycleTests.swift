@@ -184,3 +184,54 @@ struct LifecycleTests {
         #expect(try await f.power(vm) == .halted)
     }
 }
+
+@Suite("Suspend to a file and resume")
+struct SuspendResumeTests {
+    @Test func suspendThenResumeKeepsTheVM() async throws {
+        let f = try await EngineFixture.make()
+        defer { Task { await f.cleanup() } }
+        let vm = try await f.running()
+        try await f.succeed(.setVcpus(2), vm)
+        let image = f.directory + "/\(vm).suspend"
+        let before = try await f.engine.statVM(vm).1.domids
+        try await f.succeed(.suspend(.local(image)), vm)
+        #expect(try await f.power(vm) == .suspended)
+        #expect(FileManager.default.fileExists(atPath: image))
+        #expect(try await f.failure(.start(force: false), vm) == .badPowerState(found: .suspended, expected: .halted))
+        try await f.succeed(.resume(.local(image)), vm)
+        #expect(try await f.power(vm) == .paused, "a resumed domain is left paused, as in xenopsd")
+        try await f.succeed(.unpause, vm)
+        let after = try await f.engine.statVM(vm).1
+        #expect(after.powerState == .running)
+        #expect(after.domids != before)
+        #expect(after.vcpuTarget == 2, "the saved domain state comes back")
+    }
+
+    @Test func suspendedStateSurvivesARestart() async throws {
+        let f = try await EngineFixture.make()
+        let vm = try await f.running()
+        let image = f.directory + "/\(vm).suspend"
+        try await f.succeed(.suspend(.local(image)), vm)
+        let g = try await f.restarted()
+        defer { Task { await g.cleanup() } }
+        #expect(try await g.power(vm) == .suspended)
+        try await g.succeed(.resume(.local(image)), vm)
+        #expect(try await g.power(vm) == .paused)
+    }
+
+    @Test func resumeFromAMissingOrCorruptImageFailsCleanly() async throws {
+        let f = try await EngineFixture.make()
+        defer { Task { await f.cleanup() } }
+        let vm = try await f.define()
+        guard case .internalError(let m)? = try await f.failure(.resume(.local(f.directory + "/none.img")), vm) else {
+            Issue.record("expected an error for a missing image")
+            return
+        }
+        #expect(m.contains("cannot open the suspend image"))
+        let junk = f.directory + "/junk.img"
+        FileManager.default.createFile(atPath: junk, contents: Data("not an image".utf8))
+        #expect(try await f.failure(.resume(.local(junk)), vm) != nil)
+        #expect(try await f.power(vm) == .halted)
+        #expect(try await f.failure(.suspend(.local(f.directory + "/x.img")), vm) == .badPowerState(found: .halted, expected: .running))
+    }
+}

@@ -122,6 +122,12 @@ public enum LifecyclePlanner {
             try requireDevice(name, in: context.vifs.keys, kind: "VIF", vm: context.vm.id)
             guard live, context.plugged.vifs.contains(name) else { return .empty }
             return Plan([.unplugVIF(name, force: force)])
+        case .suspend(let disk):
+            try require(state, in: [.running, .paused], expected: .running)
+            return Plan([.saveToFile(try localPath(disk, for: "VM.suspend")), .destroyDomain])
+        case .resume(let disk):
+            try require(state, in: [.suspended, .halted], expected: .suspended)
+            return Plan([.restoreFromFile(try localPath(disk, for: "VM.resume")), .recordStart, .forgetSuspendImage])
         case .vifSetCarrier(let name, let carrier):
             try requireDevice(name, in: context.vifs.keys, kind: "VIF", vm: context.vm.id)
             guard live, context.plugged.vifs.contains(name) else { return .empty }
@@ -173,6 +179,17 @@ public enum LifecyclePlanner {
         }
         // An empty action list means Shutdown.
         return Plan(steps + [.destroyDomain])
+    }
+
+    /// The dom0 path of a suspend image. VDIs need SMAPIv2 storage, which this daemon lacks.
+    private static func localPath(_ disk: Disk, for method: String) throws(XenopsError) -> String {
+        switch disk {
+        case .local(let path) where path.hasPrefix("/"): return path
+        case .local(let path):
+            throw .internalError("\(method): the suspend image path \"\(path)\" must be absolute")
+        case .vdi(let name):
+            throw .internalError("\(method): suspend images on a VDI (\(name)) need SMAPIv2 storage, which this daemon does not provide; pass [\"Local\", \"/path/to/image\"]")
+        }
     }
 
     private static func require(_ state: PowerState, in allowed: Set<PowerState>, expected: PowerState) throws(XenopsError) {

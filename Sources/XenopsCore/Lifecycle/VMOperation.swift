@@ -27,6 +27,10 @@ public enum VMOperation: Sendable, Hashable {
     case vifPlug(String)
     case vifUnplug(String, force: Bool)
     case vifSetCarrier(String, Bool)
+    /// `VM.suspend`: save the domain's memory to a file and destroy the domain.
+    case suspend(Disk)
+    /// `VM.resume`: rebuild the domain from a suspend image, left paused.
+    case resume(Disk)
 
     /// A short name for logs and task lists.
     public var name: String {
@@ -50,6 +54,8 @@ public enum VMOperation: Sendable, Hashable {
         case .vifPlug: return "VIF.plug"
         case .vifUnplug: return "VIF.unplug"
         case .vifSetCarrier: return "VIF.set_carrier"
+        case .suspend: return "VM.suspend"
+        case .resume: return "VM.resume"
         }
     }
 }
@@ -81,6 +87,13 @@ public indirect enum PlanStep: Sendable, Hashable {
     case plugVIF(String)
     case unplugVIF(String, force: Bool)
     case setCarrier(String, Bool)
+    /// Save the domain into the suspend image at this dom0 path (the task stops being
+    /// cancellable: a half-written image is worse than a finished one).
+    case saveToFile(String)
+    /// Build the domain from the suspend image at this dom0 path, left paused.
+    case restoreFromFile(String)
+    /// Forget the suspend image (after a resume, or when the VM is started afresh).
+    case forgetSuspendImage
     /// Note a lifecycle action that has no effect here (e.g. `Coredump`).
     case note(String)
     /// Run the step; a failure is logged and ignored.
@@ -90,8 +103,9 @@ public indirect enum PlanStep: Sendable, Hashable {
     public var weight: Double {
         switch self {
         case .createDomain: return 3
+        case .saveToFile, .restoreFromFile: return 10
         case .waitForShutdown, .requestShutdown: return 2
-        case .markRebooting, .recordStart, .note: return 0
+        case .markRebooting, .recordStart, .note, .forgetSuspendImage: return 0
         case .bestEffort(let inner): return inner.weight
         default: return 1
         }

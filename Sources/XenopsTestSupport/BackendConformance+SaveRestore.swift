@@ -1,0 +1,67 @@
+import Foundation
+import XenopsBackend
+import XenopsCore
+
+extension BackendConformance {
+    /// The outcome of an async throwing body, so two concurrent sides can both finish before
+    /// either failure is reported.
+    static func outcome<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    static let saveRestoreCases: [Case] = [
+        Case("save-restore-file", "save to a file leaves the domain shut down (suspend); restore from it makes a paused domain with the same uuid and a new domid") { c in
+            let h = c.hypervisor
+            let spec = c.makeSpec(vcpus: 1, vcpuMax: 2)
+            let vm = spec.vm.id
+            let original = try await h.createDomain(spec)
+            try await h.unpause(vm: vm)
+            let path = c.scratchFile("\(vm).save")
+            let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            try Verify.that(out >= 0, "cannot create \(path)")
+            do {
+                defer { close(out) }
+                try await h.save(vm: vm, to: out, live: false)
+            }
+            try await expectState(c, vm, .shutdown(.suspend), "after save")
+            try await h.destroy(vm: vm)
+
+            let input = open(path, O_RDONLY | O_CLOEXEC)
+            try Verify.that(input >= 0, "cannot open \(path)")
+            defer { close(input) }
+            let restored = try await h.restore(spec, from: input)
+            try Verify.equal(restored.uuid, vm, "uuid of the restored domain")
+            try Verify.that(restored.domid > 0 && restored.domid != original.domid, "restored domid \(restored.domid) is not a new guest domid (was \(original.domid))")
+            try Verify.equal(restored.state, .paused, "state after restore")
+            try Verify.equal(restored.vcpusMax, 2, "vcpusMax after restore")
+            try await h.unpause(vm: vm)
+            try await expectState(c, vm, .running, "after unpausing the restored domain")
+        },
+        Case("save-restore-pipe", "save into a pipe while a restore reads the other end (the migration shape)") { c in
+            let h = c.hypervisor
+            let source = c.makeSpec()
+            let target = c.makeSpec()
+            let sourceInfo = try await h.createDomain(source)
+            try await h.unpause(vm: source.vm.id)
+            var fds: [Int32] = [0, 0]
+            try Verify.that(pipe(&fds) == 0, "pipe() failed")
+            let (readEnd, writeEnd) = (fds[0], fds[1])
+            // Each side closes its end when done so the other side sees EOF or EPIPE instead of hanging.
+            async let saved: Result<Void, any Error> = BackendConformance.outcome {
+                defer { close(writeEnd) }
+                try await h.save(vm: source.vm.id, to: writeEnd, live: true)
+            }
+            async let restored: Result<DomainInfo, any Error> = BackendConformance.outcome {
+                defer { close(readEnd) }
+                return try await h.restore(target, from: readEnd)
+            }
+            let (saveResult, restoreResult) = await (saved, restored)
+            try saveResult.get()
+            let info = try restoreResult.get()
+            try Verify.equal(info.uuid, target.vm.id, "uuid of the restored domain")
+            try Verify.equal(info.state, .paused, "state after restore")
+            try Verify.that(info.domid != sourceInfo.domid, "the restored domain reuses the source's domid \(info.domid)")
+            try await expectState(c, source.vm.id, .shutdown(.suspend), "of the source after save")
+        },
+    ]
+}
