@@ -33,6 +33,8 @@ struct DomainRecord: Codable, Sendable, Hashable {
     struct VIFRecord: Codable, Sendable, Hashable {
         var devid: Int
         var mac: String
+        /// Set by `setCarrier`; nil (absent in older records) means up.
+        var carrier: Bool?
     }
 
     struct PCIRecord: Codable, Sendable, Hashable {
@@ -60,7 +62,7 @@ struct DomainRecord: Codable, Sendable, Hashable {
     var devices: DomainDevices {
         DomainDevices(
             vbds: vbds.mapValues { $0.media.map(Disk.local) },
-            vifs: vifs.mapValues { _ in true },
+            vifs: vifs.mapValues { $0.carrier ?? true },
             pcis: Set(pcis.keys))
     }
 
@@ -82,7 +84,7 @@ struct DomainRecord: Codable, Sendable, Hashable {
         for vbd in spec.vbds {
             vbds[vbd.id.name] = VBDRecord(vdev: vbdVdev(vbd), cdrom: vbd.ty == .cdrom, unpluggable: vbd.unpluggable, media: vbd.backend.map(Self.mediaName))
         }
-        for vif in spec.vifs { vifs[vif.id.name] = VIFRecord(devid: vif.position, mac: vif.mac) }
+        for vif in spec.vifs { vifs[vif.id.name] = VIFRecord(devid: vif.position, mac: vif.mac, carrier: nil) }
         for pci in spec.pcis { pcis[pci.id.name] = PCIRecord(pci.address) }
     }
 

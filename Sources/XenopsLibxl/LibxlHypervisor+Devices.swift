@@ -1,4 +1,6 @@
 import CXenLight
+import Glibc
+import XenGlue
 import XenopsBackend
 import XenopsCore
 
@@ -137,7 +139,7 @@ extension LibxlHypervisor {
         try await deviceCall("plugVIF", vm: vm, name: name, namespace: "VIF") { [self] in
             LibxlError.clearThreadMessage()
             try LibxlError.check(libxl_device_nic_add(ctx.raw, d.domid, nic.pointer, nil), "libxl_device_nic_add", context: "devid \(vif.position) of domain \(d.domid)")
-            try update(d) { $0.vifs[name] = .init(devid: vif.position, mac: vif.mac) }
+            try update(d) { $0.vifs[name] = .init(devid: vif.position, mac: vif.mac, carrier: nil) }
         }
         continuation.yield(.deviceChanged(vm: vm, device: .vif(DeviceID(vm: vm, name: name))))
     }
@@ -161,9 +163,31 @@ extension LibxlHypervisor {
         continuation.yield(.deviceChanged(vm: vm, device: .vif(DeviceID(vm: vm, name: name))))
     }
 
-    /// libxl has no carrier control for a VIF.
+    /// libxl has no carrier control: the VIF's backend interfaces in dom0 (`vif<domid>.<devid>`
+    /// and, for HVM, `vif<domid>.<devid>-emu`) are set administratively down or up, so the
+    /// guest's link stops or resumes passing traffic.
     public func setCarrier(vm: String, vif: String, carrier: Bool) async throws {
-        throw unsupported("setCarrier", "libxl cannot bring a VIF's carrier up or down")
+        let (d, record) = try await requireManaged(vm, for: "setCarrier")
+        guard let r = record.vifs[vif] else { throw BackendError.noDevice(vm: vm, device: vif) }
+        try await call("setCarrier", vm: vm) { [self] in
+            var changed = 0
+            for name in ["vif\(d.domid).\(r.devid)", "vif\(d.domid).\(r.devid)-emu"] {
+                let rc = xg_set_link_up(name, carrier ? 1 : 0)
+                if rc == 0 {
+                    changed += 1
+                } else if rc != -ENODEV {
+                    throw LibxlError(function: "ioctl(SIOCSIFFLAGS)", rc: LibxlErrorCode.fail.rawValue, errno: -rc,
+                                     detail: "cannot set \(name) \(carrier ? "up" : "down")", remedy: "The daemon must run as root in dom0.")
+                }
+            }
+            guard changed > 0 else {
+                throw LibxlError(function: "ioctl(SIOCSIFFLAGS)", rc: LibxlErrorCode.notFound.rawValue, errno: ENODEV,
+                                 detail: "domain \(d.domid) has no backend interface vif\(d.domid).\(r.devid) in dom0",
+                                 remedy: "Check that the VIF's hotplug script ran (/var/log/xen/xen-hotplug.log).")
+            }
+            try update(d) { $0.vifs[vif]?.carrier = carrier }
+        }
+        continuation.yield(.deviceChanged(vm: vm, device: .vif(DeviceID(vm: vm, name: vif))))
     }
 
     // MARK: - PCI
@@ -231,6 +255,16 @@ extension LibxlHypervisor {
             CMemory.fillBitmap(&map.pointer.pointee, bits: max, set: 0..<count)
             LibxlError.clearThreadMessage()
             try LibxlError.check(libxl_set_vcpuonline(ctx.raw, d.domid, map.pointer, nil), "libxl_set_vcpuonline", context: "\(count) vCPUs of domain \(d.domid)")
+        }
+        // A running guest brings the vCPUs on or offline itself; wait a little for it, so
+        // domainInfo reports the new count (Xen's vcpu_online).
+        if !d.paused, !d.shutdown {
+            let deadline = ContinuousClock.now.advanced(by: configuration.vcpuSettleTimeout)
+            while ContinuousClock.now < deadline {
+                let online = try await call("setVcpus", vm: vm) { try Self.listDomains(ctx).first { $0.domid == d.domid }?.vcpuOnline }
+                if online.map({ Int($0) == count }) ?? true { break }
+                do { try await Task.sleep(for: configuration.pollInterval) } catch { throw BackendError.cancelled(operation: "setVcpus") }
+            }
         }
         continuation.yield(.domainChanged(vm: vm))
     }

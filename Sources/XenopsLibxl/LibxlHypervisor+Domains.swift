@@ -66,7 +66,12 @@ extension LibxlHypervisor {
     func info(for d: DomainSnapshot) -> DomainInfo {
         let record = record(for: d)
         var target: UInt64 = 0
-        if libxl_get_memory_target(ctx.raw, d.domid, &target) != 0 { target = d.currentKiB }
+        if libxl_get_memory_target(ctx.raw, d.domid, &target) == 0 {
+            // libxl stores the target without the video RAM it subtracted when setting it.
+            target += xenstore.read("/local/domain/\(d.domid)/memory/videoram").flatMap { UInt64($0) } ?? 0
+        } else {
+            target = d.currentKiB
+        }
         let type = record?.type ?? d.type
         var consoles: [Console] = []
         if d.domid != 0, !d.dying {

@@ -43,4 +43,8 @@ int xg_set_thread_name(const char *name);
 /* Copies the calling thread's name into buf (NUL-terminated). Returns 0 on success. */
 int xg_get_thread_name(char *buf, unsigned long size);
 
+/* Sets a dom0 network interface administratively up (up != 0) or down (SIOCSIFFLAGS).
+ * Returns 0, or -errno (-ENODEV when there is no such interface). */
+int xg_set_link_up(const char *ifname, int up);
+
 #endif
