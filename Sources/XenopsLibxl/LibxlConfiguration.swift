@@ -4,6 +4,8 @@ public struct LibxlConfiguration: Sendable {
     public var workerThreads = 8
     /// How often waits (shutdown acknowledgement, shutdown) re-check the domain.
     public var pollInterval: Duration = .milliseconds(100)
+    /// How long `destroy` waits for a destroyed (dying) domain to disappear.
+    public var destroyTimeout: Duration = .seconds(30)
     /// How long `setVcpus` waits for a running guest to bring its vCPUs on or offline.
     public var vcpuSettleTimeout: Duration = .seconds(10)
     /// How long ``LibxlHypervisor/close()`` waits for asynchronous libxl operations it aborted.

@@ -135,6 +135,14 @@ extension LibxlHypervisor {
             if rc == ERROR_DOMAIN_NOTFOUND.rawValue || rc == ERROR_DOMAIN_DESTROYED.rawValue { return }
             try LibxlError.check(rc, "libxl_domain_destroy", context: "domain \(d.domid)")
         }
+        // Xen frees a domain's memory after destroy returns; wait until it is no longer
+        // listed (dying), so domainInfo reports no domain once destroy has returned.
+        let deadline = ContinuousClock.now.advanced(by: configuration.destroyTimeout)
+        while ContinuousClock.now < deadline {
+            let listed = try await call("destroy", vm: vm) { try Self.listDomains(ctx).contains { $0.domid == d.domid } }
+            if !listed || Task.isCancelled { break }
+            try? await Task.sleep(for: configuration.pollInterval)
+        }
         logger.info("destroyed domain \(d.domid) of VM \(vm)")
         // Without a death watch (it could not be armed), report the death ourselves.
         if !watched { continuation.yield(.domainDied(vm: vm, domid: Int(d.domid))) }
