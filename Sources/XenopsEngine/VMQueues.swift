@@ -88,7 +88,8 @@ public final class VMQueues: Sendable {
                 s.ready.removeFirst(s.readyHead)
                 s.readyHead = 0
             }
-            guard var (vm, queue) = picked else { return nil }
+            guard let (vm, pending) = picked else { return nil }
+            var queue = pending
             let job = queue.removeFirst()
             s.queues[vm] = queue.isEmpty ? nil : queue
             s.active.insert(vm)

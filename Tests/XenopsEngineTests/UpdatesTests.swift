@@ -38,7 +38,8 @@ struct UpdatesTests {
         feed.signal(.vm("x"))
         let r = await result
         #expect(r.ids == [.vm("x")])
-        #expect(ContinuousClock.now - began < .seconds(2))
+        // Woken by the change, not by the 30 s timeout (the bound is loose: CI machines are slow).
+        #expect(ContinuousClock.now - began < .seconds(20))
     }
 
     @Test func longPollEndsWhenCancelled() async {

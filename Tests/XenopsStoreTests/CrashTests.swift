@@ -9,7 +9,7 @@ struct CrashTests {
     static let rounds = 50
 
     @Test("SIGKILL in the middle of writes, 50 rounds: the store opens and holds the last or the next generation")
-    func sigkillDuringWrites() throws {
+    func sigkillDuringWrites() async throws {
         let executable = try TortureExecutable.locate()
         let dir = try TemporaryDirectory()
         let path = dir.file("state.db")
@@ -19,7 +19,9 @@ struct CrashTests {
             // From 0 to 20 ms after the first commit: a put takes a few ms, so kills land in
             // every phase of a write (page writes, WAL fsync, checkpoints) and between writes.
             let delay = UInt32.random(in: 0...20_000)
-            let run = try TortureRun(executable: executable, path: path, killAfterMicroseconds: delay)
+            let output = dir.file("round-\(round)")
+            // The run blocks (spawn, wait, kill): keep it off the Swift concurrency pool.
+            let run = try await onOwnThread { try TortureRun(executable: executable, path: path, output: output, killAfterMicroseconds: delay) }
             let context = "round \(round), killed \(delay) µs after the first commit; stderr: \(run.stderr)"
             try #require(run.killedBySIGKILL, "the writer was not killed by us: \(run.exitDescription); \(context)")
             let last = try #require(run.generations.last, "the writer committed nothing; \(context)")
@@ -52,36 +54,42 @@ struct TortureRun {
     /// How long the writer may take to report its first commit before it is killed anyway.
     static let startTimeout: TimeInterval = 30
 
-    init(executable: URL, path: String, killAfterMicroseconds delay: UInt32) throws {
+    /// - Parameter output: a file prefix for the writer's stdout and stderr. Files, not pipes:
+    ///   Foundation's `Pipe` handles close their descriptors on deallocation, which races with
+    ///   other tests' sockets in the same process.
+    init(executable: URL, path: String, output: String, killAfterMicroseconds delay: UInt32) throws {
+        let outPath = output + ".out", errPath = output + ".err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = [path]
-        let out = Pipe()
-        let err = Pipe()
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer {
+            try? out.close()
+            try? err.close()
+        }
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
         defer { if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() } }
 
-        // A hung writer must not hang the test: kill it if it never reports a commit.
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.startTimeout, execute: watchdog)
-        var output = Data()
-        while !output.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }  // end of file: the writer is gone
-            output.append(chunk)
+        // Wait for the first committed generation; a hung writer must not hang the test.
+        let deadline = Date().addingTimeInterval(Self.startTimeout)
+        while process.isRunning, Date() < deadline {
+            if let text = try? String(contentsOfFile: outPath, encoding: .utf8), text.contains("\n") { break }
+            usleep(500)
         }
-        watchdog.cancel()
 
         usleep(delay)
         kill(pid, SIGKILL)
         process.waitUntilExit()
-        // Everything the writer printed before it died is still in the pipe.
-        output.append(out.fileHandleForReading.readDataToEndOfFile())
-        stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Everything the writer printed before it died is in the file.
+        let output = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+        stderr = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
 
         killedBySIGKILL = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
         exitDescription = "\(process.terminationReason == .exit ? "exit status" : "signal") \(process.terminationStatus)"
@@ -89,5 +97,12 @@ struct TortureRun {
         let text = String(decoding: output, as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         generations = lines.compactMap { Int($0) }
+    }
+}
+
+/// Runs blocking work on a thread of its own, off the Swift concurrency pool.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

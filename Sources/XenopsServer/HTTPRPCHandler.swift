@@ -1,0 +1,275 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import XenopsCore
+import XenopsRPC
+
+/// Serves JSON-RPC over one HTTP/1.1 connection: accumulates a `POST /` body up to the
+/// limit, runs the call in one Swift task (never on the event loop) and writes the reply back
+/// on the connection's event loop.
+///
+/// The pipelining handler in front of it holds back the next request until the current
+/// reply has been written, so this handler serves one request at a time; concurrency comes
+/// from connections. While a request is in progress the connection is never idle, so a long
+/// `UPDATES.get` is not cut by the idle timeout; if the client goes away, the task serving it
+/// is cancelled.
+final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What every connection shares: the dispatcher, limits, logger and registry.
+    struct Shared: Sendable {
+        var dispatcher: Dispatcher
+        var limits: JSONLimits
+        var maxBodyBytes: Int
+        var idleTimeout: TimeAmount
+        var logger: Logger
+        var registry: ConnectionRegistry
+    }
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Reading the body of an acceptable request.
+        case receiving(HTTPRequestHead, ByteBuffer?)
+        /// Reading (and dropping) the body of a request that gets an error reply at its end.
+        case rejecting(HTTPRequestHead, HTTPResponseStatus, String)
+        /// The call runs in a task; the reply is not written yet.
+        case dispatching(HTTPRequestHead)
+        /// A reply closing the connection was sent (e.g. 413); input is ignored.
+        case closing
+    }
+
+    /// The paths a JSON-RPC `POST` is accepted on (a query string is ignored).
+    static let acceptedPaths: Set<Substring> = ["/", "/jsonrpc"]
+
+    private let shared: Shared
+    private var state = State.idle
+    private var connectionID: UInt64?
+    /// Set once the server drains: close when idle and after the current reply.
+    private var draining = false
+    /// When the connection last finished a request (or opened): the idle clock.
+    private var lastActivity = NIODeadline.now()
+    /// Counts requests so that a reply for a request whose connection has gone is dropped.
+    private var serial: UInt64 = 0
+
+    init(shared: Shared) {
+        self.shared = shared
+    }
+
+    // MARK: Connection events
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionID = shared.registry.add(context.channel)
+        lastActivity = .now()
+        if connectionID == nil { context.close(promise: nil) }  // the server is shutting down
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let id = connectionID {
+            // The client went away: stop the work serving it (a waiting UPDATES.get returns).
+            shared.registry.cancelAndRemove(id)
+        }
+        connectionID = nil
+        serial &+= 1
+        state = .closing
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is IdleStateHandler.IdleStateEvent:
+            // Ticks come every quarter of the timeout while nothing is read. A call being
+            // served (a long UPDATES.get) is never idle; a client silent for a whole timeout
+            // between requests, or in the middle of sending one, is.
+            if case .dispatching = state { return }
+            if NIODeadline.now() - lastActivity >= shared.idleTimeout {
+                shared.logger.debug("closing a connection idle for \(shared.idleTimeout.nanoseconds / 1_000_000_000) s")
+                context.close(promise: nil)
+            }
+        case is DrainEvent:
+            draining = true
+            if case .idle = state { context.close(promise: nil) }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        shared.logger.debug("closing a connection after an error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: Requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receive(head, context: context)
+        case .body(var chunk):
+            switch state {
+            case .receiving(let head, var body):
+                lastActivity = .now()
+                let total = (body?.readableBytes ?? 0) + chunk.readableBytes
+                guard total <= shared.maxBodyBytes else {
+                    rejectTooLarge(head, context: context)
+                    return
+                }
+                if body == nil {
+                    body = chunk  // the common case, one chunk: kept without a copy
+                } else {
+                    state = .idle  // drop the reference held in `state` so the append does not copy
+                    body!.writeBuffer(&chunk)
+                }
+                state = .receiving(head, body)
+            default:
+                break  // a rejected or closing request: the body is dropped
+            }
+        case .end:
+            switch state {
+            case .receiving(let head, let body):
+                dispatch(head, body ?? context.channel.allocator.buffer(capacity: 0), context: context)
+            case .rejecting(let head, let status, let message):
+                reply(Self.errorBody(message), status: status, head: head, context: context)
+            default:
+                break
+            }
+        }
+    }
+
+    private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        lastActivity = .now()
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard Self.acceptedPaths.contains(path) else {
+            state = .rejecting(head, .notFound, "there is nothing at \(head.uri); send JSON-RPC requests with POST to / on this socket")
+            return
+        }
+        guard head.method == .POST else {
+            state = .rejecting(head, .methodNotAllowed, "\(head.method.rawValue) is not allowed on \(path); send JSON-RPC requests with POST")
+            return
+        }
+        if let type = head.headers.first(name: "content-type"), Self.isXML(type) {
+            state = .rejecting(head, .unsupportedMediaType, "XML-RPC request bodies (Content-Type: \(type)) are not supported yet; send JSON-RPC (Content-Type: application/json) instead")
+            return
+        }
+        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > shared.maxBodyBytes {
+            rejectTooLarge(head, context: context)
+            return
+        }
+        if head.headers.contains(name: "expect") {
+            // curl and others wait for this before sending a large body.
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        state = .receiving(head, nil)
+    }
+
+    private func rejectTooLarge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let message = "the request body is larger than the limit of \(shared.maxBodyBytes) bytes; split the request, or raise the limit (max_body_bytes in the daemon's configuration)"
+        // The rest of the body would have to be read and dropped; closing is cheaper and safe.
+        reply(Self.errorBody(message), status: .payloadTooLarge, head: head, forceClose: true, context: context)
+    }
+
+    /// Runs the call in one task and writes its reply on this event loop.
+    private func dispatch(_ head: HTTPRequestHead, _ body: ByteBuffer, context: ChannelHandlerContext) {
+        state = .dispatching(head)
+        serial &+= 1
+        let expected = serial
+        let shared = self.shared
+        let id = connectionID
+        let loop = context.eventLoop
+        let boundHandler = NIOLoopBound(self, eventLoop: loop)
+        let boundContext = NIOLoopBound(context, eventLoop: loop)
+        let task = Task {
+            let reply = await shared.serve(body, connection: id)
+            loop.execute {
+                boundHandler.value.finish(serial: expected, reply: reply, context: boundContext.value)
+            }
+        }
+        if let id { shared.registry.begin(id, task: task) }
+    }
+
+    /// Writes the reply of request number `serial`, unless the connection has moved on.
+    private func finish(serial: UInt64, reply: [UInt8], context: ChannelHandlerContext) {
+        guard self.serial == serial, case .dispatching(let head) = state else { return }
+        self.reply(reply, status: .ok, head: head, context: context)
+    }
+
+    /// Writes a reply and returns to idle (or closes the connection when it must not be kept).
+    private func reply(_ bytes: [UInt8], status: HTTPResponseStatus, head: HTTPRequestHead, forceClose: Bool = false, context: ChannelHandlerContext) {
+        if let id = connectionID { shared.registry.end(id) }
+        let keepAlive = head.isKeepAlive && !forceClose && !draining
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(3)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if head.version.minor == 0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        lastActivity = .now()
+        if keepAlive {
+            state = .idle
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            state = .closing
+            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                loopBoundContext.value.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// A JSON-RPC v1 error body for a request refused before dispatch.
+    static func errorBody(_ message: String) -> [UInt8] {
+        RPCResponse.render(.failure(.xenops(.internalError(message))), flavour: .v1, id: .null)
+    }
+
+    static func isXML(_ contentType: String) -> Bool {
+        let lower = contentType.lowercased()
+        return lower.hasPrefix("text/xml") || lower.hasPrefix("application/xml")
+    }
+
+    /// The log part of a `debug_info` (before the first newline; the rest is trace context).
+    static func logPart(of dbg: String) -> String {
+        guard let newline = dbg.utf8.firstIndex(of: UInt8(ascii: "\n")) else { return dbg }
+        return String(dbg[..<newline])
+    }
+}
+
+extension HTTPRPCHandler.Shared {
+    /// Decodes, logs and runs one request; never throws (failures become error replies).
+    func serve(_ body: ByteBuffer, connection: UInt64?) async -> [UInt8] {
+        let request: RPCRequest
+        do {
+            request = try RPCRequest.decode(body.readableBytesView, limits: limits)
+        } catch {
+            logger.debug("rejected a request: \(error.error.message)")
+            return RPCResponse.render(error)
+        }
+        if logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = ["method": .string(request.method)]
+            if case .string(let dbg)? = request.params["debug_info"] { metadata["dbg"] = .string(HTTPRPCHandler.logPart(of: dbg)) }
+            logger.debug("request", metadata: metadata)
+        }
+        if request.method == "UPDATES.get", let connection, registry.markLongPoll(connection) {
+            // The server is shutting down: answer with what there is instead of waiting.
+            withUnsafeCurrentTask { $0?.cancel() }
+        }
+        let outcome = await dispatcher.call(request)
+        if case .failure(let error) = outcome, logger.logLevel <= .debug {
+            logger.debug("\(request.method) failed: \(error.message)")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(2048)  // a VM.stat reply is ~1.5 KiB: one allocation, no regrowth
+        RPCResponse.render(outcome, flavour: request.flavour, id: request.id, into: &out)
+        return out
+    }
+}
