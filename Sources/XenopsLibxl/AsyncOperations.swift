@@ -1,5 +1,6 @@
 import CXenLight
 import Synchronization
+import XenGlue
 
 /// Bridges libxl asynchronous operations (`ao_how` with a callback) to Swift continuations.
 ///
@@ -71,12 +72,12 @@ final class AsyncOperations: Sendable {
         continuation?.resume(returning: result)
     }
 
-    /// Completes with libxl's rc, naming the operation's function.
-    func complete(_ token: UInt, rc: Int32) {
+    /// Completes with libxl's rc, naming the operation's function. `message` is libxl's last
+    /// error on the completing thread (where libxl usually logged why it failed).
+    func complete(_ token: UInt, rc: Int32, message: String = "") {
         let function = state.withLock { $0.entries[token]?.function } ?? "libxl async operation"
-        complete(token, rc == 0 ? .success(()) : .failure(LibxlError(
-            function: function, rc: rc,
-            detail: "reported on completion; the libxl messages in the daemon log say more")))
+        let detail = message.isEmpty ? "reported on completion; the libxl messages in the daemon log say more" : message
+        complete(token, rc == 0 ? .success(()) : .failure(LibxlError(function: function, rc: rc, detail: detail)))
     }
 
     /// Marks the token cancelled; returns false if it has already completed.
@@ -107,5 +108,10 @@ final class AsyncOperations: Sendable {
 /// libxl's completion callback for every asynchronous operation. Runs on any thread inside a
 /// libxl call: resumes a continuation and returns; never blocks, never calls libxl.
 func libxlAsyncOperationDone(_ ctx: OpaquePointer?, _ rc: Int32, _ user: UnsafeMutableRawPointer?) {
-    AsyncOperations.shared.complete(UInt(bitPattern: user), rc: rc)
+    var message = ""
+    if rc != 0 {
+        message = String(cString: xg_last_error())
+        xg_last_error_clear()
+    }
+    AsyncOperations.shared.complete(UInt(bitPattern: user), rc: rc, message: message)
 }

@@ -137,7 +137,7 @@ extension LibxlHypervisor {
         let ctx = self.ctx
         return try await call("totalMemoryMiB") {
             let p = try Self.physinfo(ctx)
-            return Int64(p.totalPages) * Int64(Self.pageSize(ctx)) >> 20
+            return (Int64(p.totalPages) * Int64(Self.pageSize(ctx))) >> 20
         }
     }
 

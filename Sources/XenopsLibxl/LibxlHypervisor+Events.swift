@@ -26,7 +26,10 @@ extension LibxlHypervisor {
         var evgen: OpaquePointer?
         LibxlError.clearThreadMessage()
         try LibxlError.check(libxl_evenable_domain_death(ctx.raw, domid, UInt64(domid), &evgen), "libxl_evenable_domain_death", context: "domain \(domid)")
-        state.withLock { $0.watches[domid, default: DomainWatches()].death = evgen }
+        state.withLock {
+            $0.watches[domid, default: DomainWatches()].death = evgen
+            $0.watchedVMs[domid] = record.vm
+        }
         if record.type == .hvm {
             for vbd in record.vbds.values where vbd.cdrom { try watchEject(domid: domid, vdev: vbd.vdev) }
         }
@@ -49,24 +52,39 @@ extension LibxlHypervisor {
 
     /// Disables every watch of a domain and forgets its record. Runs on a worker thread.
     func unwatch(domid: UInt32) {
-        let (w, _) = state.withLock { s in (s.watches.removeValue(forKey: domid), s.records.removeValue(forKey: domid)) }
+        let w = state.withLock { s in
+            s.records[domid] = nil
+            s.watchedVMs[domid] = nil
+            return s.watches.removeValue(forKey: domid)
+        }
         guard let w else { return }
         for evgen in w.ejects.values { libxl_evdisable_disk_eject(ctx.raw, evgen) }
         if let death = w.death { libxl_evdisable_domain_death(ctx.raw, death) }
     }
 
+    /// The VM an event is about: its uuid, or (for a death, which libxl reports without one)
+    /// the VM we watched under that domid.
+    func vm(of domid: UInt32, uuid: String) -> String {
+        guard uuid == Self.nilUUID else { return uuid }
+        return state.withLock { $0.watchedVMs[domid] } ?? uuid
+    }
+
+    static let nilUUID = "00000000-0000-0000-0000-000000000000"
+
     /// Turns one libxl event into backend events (and finishes a guest-initiated eject).
     func handle(_ event: LibxlEvent) async {
         switch event {
-        case .domainShutdown(let domid, let uuid, let reason):
+        case .domainShutdown(let domid, let eventUUID, let reason):
+            let uuid = vm(of: domid, uuid: eventUUID)
             logger.info("domain \(domid) (\(uuid)) shut down: \(reason.rawValue)")
             continuation.yield(.domainShutdown(vm: uuid, domid: Int(domid), reason: reason))
-        case .domainDeath(let domid, let uuid):
+        case .domainDeath(let domid, let eventUUID):
+            let uuid = vm(of: domid, uuid: eventUUID)
             logger.info("domain \(domid) (\(uuid)) died")
             _ = pool.submit("unwatch") { [self] in unwatch(domid: domid) }
             continuation.yield(.domainDied(vm: uuid, domid: Int(domid)))
-        case .diskEject(let domid, let uuid, let vdev):
-            await guestEjected(domid: domid, uuid: uuid, vdev: vdev)
+        case .diskEject(let domid, let eventUUID, let vdev):
+            await guestEjected(domid: domid, uuid: vm(of: domid, uuid: eventUUID), vdev: vdev)
         case .disaster(let message, let errno):
             logger.critical("libxl lost events (\(message), errno \(errno)); the daemon should be restarted")
         case .other(let type, let domid):

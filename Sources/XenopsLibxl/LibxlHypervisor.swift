@@ -37,6 +37,8 @@ public final class LibxlHypervisor: Hypervisor {
         var records: [UInt32: DomainRecord] = [:]
         /// Enabled event generators, by domid.
         var watches: [UInt32: DomainWatches] = [:]
+        /// The VM of each watched domid: libxl's death event carries no uuid (the domain is gone).
+        var watchedVMs: [UInt32: String] = [:]
         var eventTask: Task<Void, Never>?
         var closed = false
     }

@@ -1,5 +1,6 @@
 import CXenLight
 import Testing
+import XenGlue
 @testable import XenopsLibxl
 
 @Suite struct AsyncOperationsTests {
@@ -53,12 +54,18 @@ import Testing
         var how = AsyncOperations.how(token)
         #expect(UInt(bitPattern: how.u.for_callback) == token)
         let callback = try #require(how.callback)
+        // libxl logs why it failed on the thread that then completes the operation.
+        let logger = LibxlLogger(logger: LogCapture().logger)
+        LibxlError.clearThreadMessage()
+        xg_logger_emit(UnsafeMutableRawPointer(logger.raw), Int32(XTL_ERROR.rawValue), -1, "libxl", "cannot allocate 4 GiB")
         callback(nil, ERROR_NOMEM.rawValue, how.u.for_callback)
         guard case .failure(let e) = await shared.wait(token) else {
             Issue.record("expected a failure")
             return
         }
         #expect(e.code == .noMemory)
+        #expect(e.function == "libxl_domain_create_restore")
+        #expect(e.detail == "cannot allocate 4 GiB")
         how.callback = nil
     }
 
