@@ -16,14 +16,22 @@ typedef struct {
 
 static _Thread_local char last_error[1024];
 
+/* Appends an error-level message to the thread's list ("; "-separated). libxl usually logs
+ * the root cause first and consequences after, so when the buffer is full the earliest
+ * messages are the ones kept. */
 static void remember(int level, int errnoval, const char *message)
 {
+    size_t used, room;
     if (level < XTL_ERROR || !message)
         return;
+    used = strlen(last_error);
+    if (used + 8 >= sizeof(last_error))
+        return;
+    room = sizeof(last_error) - used;
     if (errnoval >= 0)
-        snprintf(last_error, sizeof(last_error), "%s (errno %d: %s)", message, errnoval, strerror(errnoval));
+        snprintf(last_error + used, room, "%s%s (errno %d: %s)", used ? "; " : "", message, errnoval, strerror(errnoval));
     else
-        snprintf(last_error, sizeof(last_error), "%s", message);
+        snprintf(last_error + used, room, "%s%s", used ? "; " : "", message);
 }
 
 static void xg_vmessage(xentoollog_logger *logger, xentoollog_level level, int errnoval,

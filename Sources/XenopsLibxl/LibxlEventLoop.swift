@@ -74,6 +74,8 @@ final class LibxlEventLoop: Sendable {
         var fds = [pollfd](repeating: pollfd(), count: 32)
         while !stopRequested.load(ordering: .acquiring) {
             iterations.add(1, ordering: .relaxed)
+            // Errors libxl logs on this thread belong to whatever completes in this iteration.
+            xg_last_error_clear()
             var nfds = Int32(fds.count - 1)
             var timeout: Int32 = -1
             let rc = fds.withUnsafeMutableBufferPointer { buf in

@@ -32,6 +32,13 @@ import XenGlue
             #expect(error.detail == "no such domain")
         }
         #expect(String(cString: xg_last_error()) == "", "the checker clears the message it used")
+        xg_logger_emit(UnsafeMutableRawPointer(logger.raw), Int32(XTL_ERROR.rawValue), 2, "libxl", "device model is not executable")
+        xg_logger_emit(UnsafeMutableRawPointer(logger.raw), Int32(XTL_ERROR.rawValue), -1, "libxl", "device model did not start")
+        do {
+            try LibxlError.check(ERROR_FAIL.rawValue, "libxl_domain_create_new")
+        } catch {
+            #expect(error.detail == "device model is not executable (errno 2: No such file or directory); device model did not start")
+        }
     }
 
     @Test func levelsBelowTheLoggersAreNotFormatted() {

@@ -29,8 +29,9 @@ void xg_logger_destroy(void *logger);
 /* Feeds one message through the logger, as libxl would (used by tests). */
 void xg_logger_emit(void *logger, int level, int errnoval, const char *context, const char *message);
 
-/* The last message at XTL_ERROR or above that any logger made here received on the calling
- * thread since xg_last_error_clear, or "" if none. Valid until the next log on this thread. */
+/* The messages at XTL_ERROR or above that loggers made here received on the calling thread
+ * since xg_last_error_clear, oldest first, joined with "; " (at most 1 KiB: the earliest are
+ * kept), or "" if none. Valid until the next log on this thread. */
 const char *xg_last_error(void);
 
 /* Forgets the calling thread's last error message. */
