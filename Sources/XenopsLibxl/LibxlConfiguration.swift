@@ -6,6 +6,8 @@ public struct LibxlConfiguration: Sendable {
     public var pollInterval: Duration = .milliseconds(100)
     /// How long `destroy` waits for a destroyed (dying) domain to disappear.
     public var destroyTimeout: Duration = .seconds(30)
+    /// How long `save` waits for a PV guest to announce `control/feature-suspend`.
+    public var suspendReadinessTimeout: Duration = .seconds(30)
     /// How long `setVcpus` waits for a running guest to bring its vCPUs on or offline.
     public var vcpuSettleTimeout: Duration = .seconds(10)
     /// How long ``LibxlHypervisor/close()`` waits for asynchronous libxl operations it aborted.

@@ -160,6 +160,7 @@ extension LibxlHypervisor {
         }
         try Self.makeBlocking(fd, operation: "save")
         let ctx = self.ctx
+        try await waitUntilSuspendable(d, vm: vm)
         let flags: Int32 = live ? Int32(LIBXL_SUSPEND_LIVE) : 0
         do {
             try await runAsync("save", function: "libxl_domain_suspend", vm: vm, keepAlive: fd) { how in
@@ -171,5 +172,22 @@ extension LibxlHypervisor {
             throw error
         }
         logger.info("saved domain \(d.domid) of VM \(vm)\(live ? " (live)" : "")")
+    }
+
+    /// A PV or PVH guest can be suspended only once its kernel has set up its PV interfaces
+    /// (until then libxl fails with "Bad mfn 0 for p2m frame list"). Linux announces it by
+    /// writing `control/feature-suspend`: wait for that key up to
+    /// ``LibxlConfiguration/suspendReadinessTimeout``, then let libxl try anyway (older guests
+    /// do not write it).
+    func waitUntilSuspendable(_ d: DomainSnapshot, vm: String) async throws {
+        let type = try await call("save", vm: vm) { [self] in record(for: d)?.type ?? d.type }
+        guard type != .hvm, !d.paused else { return }
+        let key = "/local/domain/\(d.domid)/control/feature-suspend"
+        let deadline = ContinuousClock.now.advanced(by: configuration.suspendReadinessTimeout)
+        while ContinuousClock.now < deadline {
+            if try await call("save", vm: vm, { [xenstore] in xenstore.read(key) != nil }) { return }
+            do { try await Task.sleep(for: configuration.pollInterval) } catch { throw BackendError.cancelled(operation: "save") }
+        }
+        logger.warning("domain \(d.domid) of VM \(vm) has not announced control/feature-suspend; trying to save it anyway")
     }
 }
