@@ -62,6 +62,9 @@ struct XenopsConformance: AsyncParsableCommand {
     @Option(help: "Multiply every timeout by this (nested Xen under TCG is slow).")
     var timeScale = 1.0
 
+    @Option(help: "Seconds one case may take before it is cancelled and reported as failed.")
+    var caseTimeout = 600.0
+
     @Option(help: "Run only the cases whose name contains this.")
     var filter: String?
 
@@ -112,7 +115,7 @@ struct XenopsConformance: AsyncParsableCommand {
         for c in cases {
             let start = ContinuousClock.now
             do {
-                try await c.run(in: context)
+                try await Self.run(c, in: context, timeout: caseTimeout)
                 print("PASS \(c.name) (\(Self.format(ContinuousClock.now - start)))")
                 passed += 1
             } catch let skip as ConformanceSkip {
@@ -127,6 +130,36 @@ struct XenopsConformance: AsyncParsableCommand {
         await hypervisor.close()
         print("\(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
         if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// A case that did not finish in time.
+    struct CaseTimedOut: Error, CustomStringConvertible {
+        var seconds: Double
+        var description: String { "did not finish within \(seconds) s (cancelled)" }
+    }
+
+    /// Runs a case, cancelling it after `timeout` seconds (the backend's waits and libxl's
+    /// asynchronous operations stop on cancellation, and the case's cleanup still runs).
+    static func run(_ c: BackendConformance.Case, in context: ConformanceContext, timeout: Double) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await c.run(in: context)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                return false
+            }
+            defer { group.cancelAll() }
+            guard let finished = try await group.next(), finished else {
+                group.cancelAll()
+                // Let the case notice the cancellation and clean up before reporting.
+                while let next = await group.nextResult() {
+                    if case .success(true) = next { return }
+                }
+                throw CaseTimedOut(seconds: timeout)
+            }
+        }
     }
 
     func makeBackend(logger: Logger) async throws -> any Hypervisor {
