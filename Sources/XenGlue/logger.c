@@ -44,8 +44,8 @@ static void xg_vmessage(xentoollog_logger *logger, xentoollog_level level, int e
     if (vasprintf(&message, format, al) < 0)
         return;
     remember((int)level, errnoval, message);
-    if ((int)level >= g->min_level)
-        g->sink(g->user, (int)level, errnoval, context, message);
+    /* Errors always reach the sink (it keeps the recent ones); swift-log filters them itself. */
+    g->sink(g->user, (int)level, errnoval, context, message);
     free(message);
 }
 

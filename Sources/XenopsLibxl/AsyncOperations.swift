@@ -76,7 +76,7 @@ final class AsyncOperations: Sendable {
     /// error on the completing thread (where libxl usually logged why it failed).
     func complete(_ token: UInt, rc: Int32, message: String = "") {
         let function = state.withLock { $0.entries[token]?.function } ?? "libxl async operation"
-        let detail = message.isEmpty ? "reported on completion; the libxl messages in the daemon log say more" : message
+        let detail = message.isEmpty ? Self.noMessage : message
         complete(token, rc == 0 ? .success(()) : .failure(LibxlError(function: function, rc: rc, detail: detail)))
     }
 
@@ -95,6 +95,9 @@ final class AsyncOperations: Sendable {
 
     /// Operations started and not yet waited for.
     var inFlight: Int { state.withLock { $0.entries.count } }
+
+    /// The detail of a failure libxl reported without a message on the completing thread.
+    static let noMessage = "reported on completion; the libxl messages in the daemon log say more"
 
     /// The `ao_how` for a token (identical values are how `libxl_ao_abort` finds an operation).
     static func how(_ token: UInt) -> libxl_asyncop_how {

@@ -27,6 +27,9 @@ public final class LibxlContext: Sendable {
     private let hooks: HookTables
     private let closed = Atomic<Bool>(false)
 
+    /// libxl's recent error messages about a domain (for failures reported on completion).
+    func recentErrors(domid: UInt32) -> [String] { libxlLogger.recentErrors(domid: Int(domid)) }
+
     /// The `libxl_ctx *` for libxl calls.
     var raw: OpaquePointer { ctx.raw }
 

@@ -35,7 +35,7 @@ extension LibxlHypervisor {
         if let fd { try Self.makeBlocking(fd, operation: operation) }
 
         let function = fd == nil ? "libxl_domain_create_new" : "libxl_domain_create_restore"
-        try await runAsync(operation, function: function, vm: vm, keepAlive: box, neededBytes: needed) { how in
+        try await runAsync(operation, function: function, vm: vm, keepAlive: box, neededBytes: needed, domid: { box.domid.pointee }) { how in
             if let fd {
                 var params = libxl_domain_restore_params()
                 libxl_domain_restore_params_init(&params)
@@ -163,7 +163,7 @@ extension LibxlHypervisor {
         try await waitUntilSuspendable(d, vm: vm)
         let flags: Int32 = live ? Int32(LIBXL_SUSPEND_LIVE) : 0
         do {
-            try await runAsync("save", function: "libxl_domain_suspend", vm: vm, keepAlive: fd) { how in
+            try await runAsync("save", function: "libxl_domain_suspend", vm: vm, keepAlive: fd, domid: { d.domid }) { how in
                 libxl_domain_suspend(ctx.raw, d.domid, fd, flags, how)
             }
         } catch {

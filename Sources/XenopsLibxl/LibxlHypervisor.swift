@@ -126,6 +126,7 @@ public final class LibxlHypervisor: Hypervisor {
     ///   - keepAlive: whatever libxl reads until completion (the config box).
     func runAsync(
         _ operation: String, function: String, vm: String, keepAlive: some Sendable, neededBytes: Int64 = 0,
+        domid: @escaping @Sendable () -> UInt32? = { nil },
         _ start: @escaping @Sendable (UnsafePointer<libxl_asyncop_how>) -> Int32
     ) async throws {
         let registry = AsyncOperations.shared
@@ -152,7 +153,12 @@ public final class LibxlHypervisor: Hypervisor {
                 _ = libxl_ao_abort(ctx.raw, &how)
             }
         }
-        if case .failure(let e) = result {
+        if case .failure(var e) = result {
+            // libxl may have logged the cause on another thread: use its messages about the domain.
+            if e.detail == AsyncOperations.noMessage, let id = domid(), id != CXL_INVALID_DOMID {
+                let recent = context.recentErrors(domid: id)
+                if !recent.isEmpty { e.detail = recent.joined(separator: "; ") }
+            }
             throw e.backendError(operation: operation, vm: vm, neededBytes: neededBytes)
         }
     }

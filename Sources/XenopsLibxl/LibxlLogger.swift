@@ -1,6 +1,7 @@
 import CXenLight
 import Glibc
 import Logging
+import Synchronization
 import XenGlue
 
 /// Owns a xentoollog logger that forwards libxl's messages to swift-log.
@@ -12,6 +13,9 @@ final class LibxlLogger: @unchecked Sendable {  // @unchecked: immutable after i
     /// The `xentoollog_logger *` to give libxl.
     let raw: UnsafeMutablePointer<xentoollog_logger>
     private let sink: Unmanaged<LibxlLogSink>
+
+    /// The recent libxl error messages about a domain, oldest first.
+    func recentErrors(domid: Int) -> [String] { sink.takeUnretainedValue().recentErrors(domid: domid) }
 
     /// Creates a logger that forwards messages at or above the level `logger` lets through.
     init(logger: Logger) {
@@ -66,15 +70,31 @@ final class LibxlLogger: @unchecked Sendable {  // @unchecked: immutable after i
 /// Where the trampoline delivers messages.
 final class LibxlLogSink: Sendable {
     let logger: Logger
+    /// The most recent error-level messages, with the domain they name, oldest first.
+    private let errors = Mutex<[(domid: Int?, message: String)]>([])
+    static let keptErrors = 64
+
     init(logger: Logger) { self.logger = logger }
 
     func log(level: Int32, errnoval: Int32, context: String?, message: String) {
         var metadata: Logger.Metadata = [:]
         if let context { metadata["libxl-context"] = "\(context)" }
-        if let domid = LibxlLogger.domid(in: message) { metadata["domid"] = "\(domid)" }
+        let domid = LibxlLogger.domid(in: message)
+        if let domid { metadata["domid"] = "\(domid)" }
         var text = message
         if errnoval >= 0 { text += " (errno \(errnoval): \(String(cString: strerror(errnoval))))" }
+        if level >= Int32(XTL_ERROR.rawValue) {
+            errors.withLock { e in
+                e.append((domid, text))
+                if e.count > Self.keptErrors { e.removeFirst(e.count - Self.keptErrors) }
+            }
+        }
         logger.log(level: LibxlLogger.logLevel(xtl: level), "\(text)", metadata: metadata)
+    }
+
+    /// The recent error messages about `domid` (at most `limit`, oldest first).
+    func recentErrors(domid: Int, limit: Int = 6) -> [String] {
+        errors.withLock { e in Array(e.filter { $0.domid == domid }.suffix(limit).map(\.message)) }
     }
 }
 

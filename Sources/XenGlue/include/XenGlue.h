@@ -18,8 +18,8 @@
  * from: must not block and must not call libxl. */
 typedef void (*xg_log_sink)(void *user, int level, int errnoval, const char *context, const char *message);
 
-/* Creates a logger (a xentoollog_logger *) that formats messages at or above min_level and
- * passes them to sink. Returns NULL if out of memory. Free with xg_logger_destroy (or
+/* Creates a logger (a xentoollog_logger *) that formats messages at or above min_level (and
+ * every error, whatever min_level) and passes them to sink. Returns NULL if out of memory. Free with xg_logger_destroy (or
  * xtl_logger_destroy), after the libxl context that uses it. */
 void *xg_logger_new(xg_log_sink sink, void *user, int min_level);
 
