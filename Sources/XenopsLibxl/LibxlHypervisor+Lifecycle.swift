@@ -176,7 +176,7 @@ extension LibxlHypervisor {
 
     /// A PV or PVH guest can be suspended only once its kernel has set up its PV interfaces
     /// (until then libxl fails with "Bad mfn 0 for p2m frame list"). Linux announces it by
-    /// writing `control/feature-suspend`: wait for that key up to
+    /// writing `1` to `control/feature-suspend` (libxl creates the node empty): wait for that up to
     /// ``LibxlConfiguration/suspendReadinessTimeout``, then let libxl try anyway (older guests
     /// do not write it).
     func waitUntilSuspendable(_ d: DomainSnapshot, vm: String) async throws {
@@ -185,7 +185,8 @@ extension LibxlHypervisor {
         let key = "/local/domain/\(d.domid)/control/feature-suspend"
         let deadline = ContinuousClock.now.advanced(by: configuration.suspendReadinessTimeout)
         while ContinuousClock.now < deadline {
-            if try await call("save", vm: vm, { [xenstore] in xenstore.read(key) != nil }) { return }
+            // libxl creates the node empty for the guest to fill in: wait for the guest's "1".
+            if try await call("save", vm: vm, { [xenstore] in xenstore.read(key) == "1" }) { return }
             do { try await Task.sleep(for: configuration.pollInterval) } catch { throw BackendError.cancelled(operation: "save") }
         }
         logger.warning("domain \(d.domid) of VM \(vm) has not announced control/feature-suspend; trying to save it anyway")
