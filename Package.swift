@@ -87,6 +87,36 @@ let package = Package(
             dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore"],
             swiftSettings: swiftSettings
         ),
+        // libxl (Debian libxen-dev 4.17): the only place that includes libxl headers.
+        .systemLibrary(name: "CXenLight", pkgConfig: "xenlight", providers: [.apt(["libxen-dev"])]),
+        // C glue for libxl: the xentoollog logger trampoline (va_list never crosses into Swift).
+        .target(
+            name: "XenGlue",
+            dependencies: ["CXenLight"],
+            cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")]
+        ),
+        // The libxl backend: context, event thread, blocking pool, Vm.t -> libxl_domain_config, `LibxlHypervisor`.
+        .target(
+            name: "XenopsLibxl",
+            dependencies: [
+                "XenopsCore", "XenopsBackend", "CXenLight", "XenGlue",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only interposers that give libxl a real ctx without Xen (libxl-notes §2.5). Never a production dependency.
+        // Links libxenctrl so the linker exports the interposers over it.
+        .target(name: "CXenMock", linkerSettings: [.linkedLibrary("xenctrl"), .linkedLibrary("xenstore")]),
+        // Runs the backend conformance cases against libxl (in a dom0) or the simulator.
+        .executableTarget(
+            name: "xenops-conformance",
+            dependencies: [
+                "XenopsLibxl", "XenopsSimulator", "XenopsBackend", "XenopsCore", "XenopsTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Shared test fixtures: the backend conformance suite, temporary directories.
         .target(
             name: "XenopsTestSupport",
@@ -114,6 +144,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "XenopsLibxlTests",
+            dependencies: ["XenopsLibxl", "XenopsBackend", "XenopsCore", "CXenLight", "XenGlue", "CXenMock", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,68 @@
+import CXenLight
+import Foundation
+import Testing
+import XenopsBackend
+import XenopsCore
+@testable import XenopsLibxl
+
+/// The parts of `LibxlHypervisor` that run without Xen.
+@Suite struct LibxlHypervisorHelpersTests {
+    @Test func ejectAndInsertBuildWhatCdromInsertWants() {
+        let eject = LibxlValue.disk()
+        LibxlHypervisor.fillMedia(&eject.pointer.pointee, vdev: "xvdd", path: nil)
+        #expect(eject.pointer.pointee.format == LIBXL_DISK_FORMAT_EMPTY)
+        #expect(String(cString: eject.pointer.pointee.pdev_path) == "")
+        #expect(eject.pointer.pointee.is_cdrom == 1 && eject.pointer.pointee.readwrite == 0)
+        #expect(eject.pointer.pointee.backend == LIBXL_DISK_BACKEND_QDISK)
+        let insert = LibxlValue.disk()
+        LibxlHypervisor.fillMedia(&insert.pointer.pointee, vdev: "xvdd", path: "/srv/iso/a.qcow2")
+        #expect(insert.pointer.pointee.format == LIBXL_DISK_FORMAT_QCOW2)
+        #expect(String(cString: insert.pointer.pointee.vdev) == "xvdd")
+    }
+
+    @Test func timeoutsTolerateNonsense() {
+        #expect(LibxlHypervisor.duration(seconds: 1.5) == .milliseconds(1500))
+        #expect(LibxlHypervisor.duration(seconds: -1) == .zero)
+        #expect(LibxlHypervisor.duration(seconds: .nan) == .zero)
+        #expect(LibxlHypervisor.duration(seconds: .infinity) == .seconds(1e9))
+    }
+
+    @Test func domainLookupPrefersTheLiveDomain() {
+        func snapshot(_ domid: UInt32, dying: Bool) -> DomainSnapshot {
+            var info = libxl_dominfo()
+            info.domid = domid
+            info.uuid = LibxlUUID.parse(Fixtures.uuid)!
+            info.dying = dying
+            info.domain_type = LIBXL_DOMAIN_TYPE_PV
+            return DomainSnapshot(info)
+        }
+        let list = [snapshot(3, dying: true), snapshot(4, dying: false)]
+        #expect(LibxlHypervisor.find(Fixtures.uuid.uppercased(), in: list)?.domid == 4)
+        #expect(LibxlHypervisor.find(Fixtures.uuid, in: [snapshot(3, dying: true)])?.runState == .dying)
+        #expect(LibxlHypervisor.find("00000000-0000-0000-0000-000000000009", in: list) == nil)
+    }
+
+    @Test func snapshotStates() {
+        var info = libxl_dominfo()
+        info.paused = true
+        #expect(DomainSnapshot(info).runState == .paused)
+        info.shutdown = true
+        info.shutdown_reason = LIBXL_SHUTDOWN_REASON_CRASH
+        #expect(DomainSnapshot(info).runState == .shutdown(.crash))
+        info.dying = true
+        #expect(DomainSnapshot(info).runState == .dying)
+        info = libxl_dominfo()
+        info.domain_type = LIBXL_DOMAIN_TYPE_HVM
+        #expect(DomainSnapshot(info).runState == .running && DomainSnapshot(info).type == .hvm)
+    }
+
+    /// Every platform key with a libxl option is in the table of Docs/libxl.md.
+    @Test func platformTableIsDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Docs/libxl.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        for key in PlatformKey.table.map(\.key) + PlatformKey.viridianGroups.keys + PlatformKey.ignored.keys {
+            #expect(text.contains("`\(key)`"), "platform key \(key) is missing from Docs/libxl.md")
+        }
+    }
+}
