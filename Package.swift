@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "xenopsd",
             dependencies: [
-                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsBackend", "XenopsCore",
+                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
