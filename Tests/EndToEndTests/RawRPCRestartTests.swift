@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 /// The daemon as a process: restart after SIGKILL, SIGTERM, and start-up failures.
 @Suite(.serialized) struct RawRPCRestartTests {
