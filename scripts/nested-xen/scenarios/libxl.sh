@@ -36,12 +36,13 @@ console_ticks() { grep -c DOMU-ALIVE "$CONSOLE_DIR/guest-$1.log" 2>/dev/null || 
 console_alive() { [ "$(console_ticks "$1")" -gt "${2:-0}" ]; }
 xs() { xenstore-read "$@" 2>/dev/null; }
 
-# A VM's metadata: NAME UUID TYPE(PV|PVH) [extra vbds JSON] [extra vifs JSON]
+# A VM's metadata: NAME UUID TYPE(PV|PVH) [extra vbds JSON] [extra vifs JSON]. No PV framebuffer:
+# it needs QEMU (qemu-system-xen), which the test dom0 does not have.
 metadata() {
     local name=$1 uuid=$2 ty=$3 vbds=${4:-} vifs=${5:-}
     cat <<EOF
 {"vm":{"id":"$uuid","name":"$name","ssidref":0,"xsdata":{},"platformdata":{},"bios_strings":{},
- "ty":["$ty",{"boot":["Direct",{"kernel":"/root/domu/vmlinux","cmdline":"console=hvc0 quiet","ramdisk":"/root/domu/initrd.gz"}]}],
+ "ty":["$ty",{"boot":["Direct",{"kernel":"/root/domu/vmlinux","cmdline":"console=hvc0 quiet","ramdisk":"/root/domu/initrd.gz"}],"framebuffer":false,"vncterm":false}],
  "suppress_spurious_page_faults":false,"memory_static_max":134217728,"memory_dynamic_max":134217728,
  "memory_dynamic_min":134217728,"vcpu_max":2,"vcpus":1,"scheduler_params":{"priority":[256,0],"affinity":[]},
  "on_crash":["Shutdown"],"on_shutdown":["Shutdown"],"on_reboot":["Start"],"pci_msitranslate":true,"pci_power_mgmt":false},
