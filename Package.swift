@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "xenopsd",
             dependencies: [
-                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsBackend", "XenopsCore",
+                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +143,7 @@ let package = Package(
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore"],
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -41,8 +41,9 @@ public enum RPCResponse {
     public static func decode(_ json: JSONValue) throws(RPCError) -> RPCOutcome {
         guard case .object = json else { throw .invalidRequest("the reply is not a JSON object") }
         if let error = json["error"], error != .null {
-            if case .object = error, let data = error["data"] {
-                return .failure(.xenops((try? XenopsError(xenops: data)) ?? .internalError(error["message"]?.stringValue ?? "unknown error")))
+            if case .object = error {
+                if let data = error["data"], let xenops = try? XenopsError(xenops: data) { return .failure(.xenops(xenops)) }
+                return .failure(.xenops(.internalError(error["message"]?.stringValue ?? "unknown error")))
             }
             return .failure(.xenops((try? XenopsError(xenops: error)) ?? .unknownError))
         }

@@ -40,6 +40,19 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         case closing
     }
 
+    /// Requests with bodies up to this size are served on the event loop (see ``EventLoopTaskExecutor``).
+    static let onLoopBodyLimit = 64 * 1024
+
+    /// The task executor of this connection's event loop, made once per connection.
+    private var loopExecutor: EventLoopTaskExecutor?
+
+    private func executor(for loop: any EventLoop) -> EventLoopTaskExecutor {
+        if let loopExecutor { return loopExecutor }
+        let made = EventLoopTaskExecutor(loop: loop)
+        loopExecutor = made
+        return made
+    }
+
     /// The paths a JSON-RPC `POST` is accepted on (a query string is ignored).
     static let acceptedPaths: Set<Substring> = ["/", "/jsonrpc"]
 
@@ -180,12 +193,18 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = context.eventLoop
         let boundHandler = NIOLoopBound(self, eventLoop: loop)
         let boundContext = NIOLoopBound(context, eventLoop: loop)
-        let task = Task {
+        let work: @Sendable () async -> Void = {
             let reply = await shared.serve(body, connection: id)
+            // Always through the loop's queue, even when already on it: events queued meanwhile
+            // (a drain) are handled before the reply is written.
             loop.execute {
                 boundHandler.value.finish(serial: expected, reply: reply, context: boundContext.value)
             }
         }
+        // Small requests run on this event loop (no thread hand-off); big bodies on the pool.
+        let task = body.readableBytes <= Self.onLoopBodyLimit
+            ? Task(executorPreference: executor(for: loop)) { await work() }
+            : Task { await work() }
         if let id { shared.registry.begin(id, task: task) }
     }
 
@@ -198,7 +217,9 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Writes a reply and returns to idle (or closes the connection when it must not be kept).
     private func reply(_ bytes: [UInt8], status: HTTPResponseStatus, head: HTTPRequestHead, forceClose: Bool = false, context: ChannelHandlerContext) {
         if let id = connectionID { shared.registry.end(id) }
-        let keepAlive = head.isKeepAlive && !forceClose && !draining
+        // The registry's flag is set before long polls are cancelled, so a poll answered because
+        // of the drain always closes its connection, even if it beats the DrainEvent here.
+        let keepAlive = head.isKeepAlive && !forceClose && !draining && !shared.registry.isDraining
         var headers = HTTPHeaders()
         headers.reserveCapacity(3)
         headers.add(name: "Content-Type", value: "application/json")

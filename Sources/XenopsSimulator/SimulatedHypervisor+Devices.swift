@@ -6,8 +6,8 @@ extension SimulatedHypervisor {
     private func changeDevice(
         _ operation: SimulatedOperation, vm: String, device: DynamicID,
         _ body: (inout SimulatedDomain) throws -> String
-    ) throws {
-        try transact { s, fx in
+    ) async throws {
+        try await commit { s, fx in
             var d = try Self.guest(s, vm, for: operation)
             let what = try body(&d)
             s.world.domains[vm] = d
@@ -23,7 +23,7 @@ extension SimulatedHypervisor {
     public func plugVBD(vm: String, _ vbd: VBD) async throws {
         let name = vbd.id.name
         try await begin(.plugVBD, vm: vm, detail: name)
-        try changeDevice(.plugVBD, vm: vm, device: Self.vbdID(vm, name)) { d in
+        try await changeDevice(.plugVBD, vm: vm, device: Self.vbdID(vm, name)) { d in
             guard d.vbds[name] == nil else { throw BackendError.xenops(.alreadyExists(namespace: "VBD", path: "\(vm).\(name)")) }
             d.vbds[name] = .init(vbd)
             return "plugged VBD \(name) (\(vbd.ty.rawValue), \(vbd.mode.rawValue))"
@@ -33,7 +33,7 @@ extension SimulatedHypervisor {
     /// Detaches a disk. A VBD that is not `unpluggable` is refused unless `force` is set.
     public func unplugVBD(vm: String, name: String, force: Bool) async throws {
         try await begin(.unplugVBD, vm: vm, detail: force ? "\(name) force" : name)
-        try changeDevice(.unplugVBD, vm: vm, device: Self.vbdID(vm, name)) { d in
+        try await changeDevice(.unplugVBD, vm: vm, device: Self.vbdID(vm, name)) { d in
             guard let disk = d.vbds[name] else { throw BackendError.noDevice(vm: vm, device: name) }
             guard disk.unpluggable || force else {
                 throw BackendError.xenops(.deviceDetachRejected(kind: "VBD", id: name, reason: "the device is not unpluggable"))
@@ -46,7 +46,7 @@ extension SimulatedHypervisor {
     /// Puts media in an empty CD or floppy drive.
     public func insertMedia(vm: String, vbd: String, disk: Disk) async throws {
         try await begin(.insertMedia, vm: vm, detail: vbd)
-        try changeDevice(.insertMedia, vm: vm, device: Self.vbdID(vm, vbd)) { d in
+        try await changeDevice(.insertMedia, vm: vm, device: Self.vbdID(vm, vbd)) { d in
             guard let drive = d.vbds[vbd] else { throw BackendError.noDevice(vm: vm, device: vbd) }
             guard drive.isRemovable else { throw BackendError.xenops(.mediaNotEjectable) }
             guard drive.media == nil else { throw BackendError.xenops(.mediaPresent) }
@@ -58,7 +58,7 @@ extension SimulatedHypervisor {
     /// Empties a CD or floppy drive.
     public func ejectMedia(vm: String, vbd: String) async throws {
         try await begin(.ejectMedia, vm: vm, detail: vbd)
-        try changeDevice(.ejectMedia, vm: vm, device: Self.vbdID(vm, vbd)) { d in
+        try await changeDevice(.ejectMedia, vm: vm, device: Self.vbdID(vm, vbd)) { d in
             guard let drive = d.vbds[vbd] else { throw BackendError.noDevice(vm: vm, device: vbd) }
             guard drive.isRemovable else { throw BackendError.xenops(.mediaNotEjectable) }
             guard drive.media != nil else { throw BackendError.xenops(.mediaNotPresent) }
@@ -71,7 +71,7 @@ extension SimulatedHypervisor {
     public func plugVIF(vm: String, _ vif: VIF) async throws {
         let name = vif.id.name
         try await begin(.plugVIF, vm: vm, detail: name)
-        try changeDevice(.plugVIF, vm: vm, device: Self.vifID(vm, name)) { d in
+        try await changeDevice(.plugVIF, vm: vm, device: Self.vifID(vm, name)) { d in
             guard d.vifs[name] == nil else { throw BackendError.xenops(.alreadyExists(namespace: "VIF", path: "\(vm).\(name)")) }
             let nic = SimulatedDomain.VirtualNIC(vif)
             d.vifs[name] = nic
@@ -82,7 +82,7 @@ extension SimulatedHypervisor {
     /// Detaches a NIC (`force` makes no difference: simulated guests never hold on to a NIC).
     public func unplugVIF(vm: String, name: String, force: Bool) async throws {
         try await begin(.unplugVIF, vm: vm, detail: force ? "\(name) force" : name)
-        try changeDevice(.unplugVIF, vm: vm, device: Self.vifID(vm, name)) { d in
+        try await changeDevice(.unplugVIF, vm: vm, device: Self.vifID(vm, name)) { d in
             guard d.vifs[name] != nil else { throw BackendError.noDevice(vm: vm, device: name) }
             d.vifs[name] = nil
             return "unplugged VIF \(name)"
@@ -92,7 +92,7 @@ extension SimulatedHypervisor {
     /// Sets the link state the guest sees on a NIC.
     public func setCarrier(vm: String, vif: String, carrier: Bool) async throws {
         try await begin(.setCarrier, vm: vm, detail: "\(vif) \(carrier)")
-        try changeDevice(.setCarrier, vm: vm, device: Self.vifID(vm, vif)) { d in
+        try await changeDevice(.setCarrier, vm: vm, device: Self.vifID(vm, vif)) { d in
             guard d.vifs[vif] != nil else { throw BackendError.noDevice(vm: vm, device: vif) }
             d.vifs[vif]?.carrier = carrier
             return "carrier of VIF \(vif) \(carrier ? "up" : "down")"
@@ -103,7 +103,7 @@ extension SimulatedHypervisor {
     public func plugPCI(vm: String, _ pci: PCI) async throws {
         let name = pci.id.name
         try await begin(.plugPCI, vm: vm, detail: name)
-        try transact { s, fx in
+        try await commit { s, fx in
             let d = try Self.guest(s, vm, for: .plugPCI)
             guard d.pcis[name] == nil else { throw BackendError.xenops(.alreadyExists(namespace: "PCI", path: "\(vm).\(name)")) }
             try checkAssignable(pci, world: s.world, .plugPCI)
@@ -116,7 +116,7 @@ extension SimulatedHypervisor {
     /// Removes a passed-through PCI function, freeing it for other domains.
     public func unplugPCI(vm: String, name: String) async throws {
         try await begin(.unplugPCI, vm: vm, detail: name)
-        try changeDevice(.unplugPCI, vm: vm, device: .pci(DeviceID(vm: vm, name: name))) { d in
+        try await changeDevice(.unplugPCI, vm: vm, device: .pci(DeviceID(vm: vm, name: name))) { d in
             guard d.pcis[name] != nil else { throw BackendError.noDevice(vm: vm, device: name) }
             d.pcis[name] = nil
             return "unplugged PCI \(name)"
@@ -126,8 +126,8 @@ extension SimulatedHypervisor {
     // MARK: - vCPUs, memory and xenstore data
 
     /// Runs a change on the guest domain of `vm` and emits `.domainChanged`.
-    private func changeDomain(_ operation: SimulatedOperation, vm: String, _ body: (inout SimulatedDomain) throws -> String) throws {
-        try transact { s, fx in
+    private func changeDomain(_ operation: SimulatedOperation, vm: String, _ body: (inout SimulatedDomain) throws -> String) async throws {
+        try await commit { s, fx in
             var d = try Self.guest(s, vm, for: operation)
             let what = try body(&d)
             s.world.domains[vm] = d
@@ -139,7 +139,7 @@ extension SimulatedHypervisor {
     /// Sets the online vCPUs; `count` must lie in 1…vcpu_max, else `invalidVcpus(count)`.
     public func setVcpus(vm: String, count: Int) async throws {
         try await begin(.setVcpus, vm: vm, detail: String(count))
-        try changeDomain(.setVcpus, vm: vm) { d in
+        try await changeDomain(.setVcpus, vm: vm) { d in
             guard (1...d.vcpusMax).contains(count) else { throw BackendError.xenops(.invalidVcpus(count)) }
             d.vcpusOnline = count
             return "\(count) of \(d.vcpusMax) vCPUs online"
@@ -149,7 +149,7 @@ extension SimulatedHypervisor {
     /// Sets the balloon target; the simulated balloon driver reaches it at once.
     public func setMemoryTarget(vm: String, bytes: Int64) async throws {
         try await begin(.setMemoryTarget, vm: vm, detail: String(bytes))
-        try changeDomain(.setMemoryTarget, vm: vm) { d in
+        try await changeDomain(.setMemoryTarget, vm: vm) { d in
             guard bytes > 0, bytes <= d.memoryMax else {
                 throw BackendError.failed(
                     operation: "setMemoryTarget", code: Code.invalid,
@@ -165,7 +165,7 @@ extension SimulatedHypervisor {
     /// Merges `data` into the domain's `vm-data` keys.
     public func setXSData(vm: String, _ data: [String: String]) async throws {
         try await begin(.setXSData, vm: vm, detail: data.keys.sorted().joined(separator: ","))
-        try changeDomain(.setXSData, vm: vm) { d in
+        try await changeDomain(.setXSData, vm: vm) { d in
             d.xsdata.merge(data) { _, new in new }
             return "wrote \(data.count) vm-data key(s)"
         }

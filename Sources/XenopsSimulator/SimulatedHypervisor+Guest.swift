@@ -137,12 +137,14 @@ extension SimulatedHypervisor {
         case "eject":
             guard args.count >= 2 else { throw Self.missingArguments(operation, "a VM uuid and a VBD name") }
             try guestEjects(vm: args[0], vbd: args[1])
+            try await persisted()
             return
         default:
             throw BackendError.xenops(.unimplemented(operation))
         }
         guard let vm = args.first else { throw Self.missingArguments(operation, "a VM uuid") }
         try simulateGuestShutdown(vm: vm, reason: reason)
+        try await persisted()
     }
 
     static func missingArguments(_ operation: String, _ what: String) -> BackendError {

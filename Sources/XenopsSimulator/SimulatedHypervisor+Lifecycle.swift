@@ -8,7 +8,7 @@ extension SimulatedHypervisor {
     /// `.domainChanged` is emitted. Nothing is left behind on failure.
     public func createDomain(_ spec: DomainSpec) async throws -> DomainInfo {
         try await begin(.createDomain, vm: spec.vm.id)
-        return try transact { s, fx in
+        return try await commit { s, fx in
             let d = try build(spec, in: &s, for: .createDomain)
             s.console.append("simulator: created domain \(d.domid) (\(d.uuid), \"\(d.name)\", \(d.memoryMax >> 20) MiB, \(d.vcpusOnline)/\(d.vcpusMax) vCPUs), paused")
             fx.events.append(.domainChanged(vm: d.uuid))
@@ -76,7 +76,7 @@ extension SimulatedHypervisor {
     /// Pauses a running domain; a paused or shut-down one is left as it is.
     public func pause(vm: String) async throws {
         try await begin(.pause, vm: vm)
-        try transact { s, fx in
+        try await commit { s, fx in
             let d = try Self.guest(s, vm, for: .pause)
             // Pausing a paused or shut-down domain changes nothing, as in Xen.
             guard d.state == .running else { return }
@@ -89,7 +89,7 @@ extension SimulatedHypervisor {
     /// Runs a paused domain; a running or shut-down one is left as it is.
     public func unpause(vm: String) async throws {
         try await begin(.unpause, vm: vm)
-        try transact { s, fx in
+        try await commit { s, fx in
             let d = try Self.guest(s, vm, for: .unpause)
             // Unpausing a shut-down domain does not make it run again, as in Xen.
             guard d.state == .paused else { return }
@@ -106,7 +106,7 @@ extension SimulatedHypervisor {
     public func destroy(vm: String) async throws {
         try await begin(.destroy, vm: vm, latency: false)
         let latency = configuration.latency(for: .destroy)
-        let dying: Bool = try transact { s, _ in
+        let dying: Bool = try await commit { s, _ in
             if vm == Self.dom0UUID { _ = try Self.guest(s, vm, for: .destroy) }
             guard let d = s.world.domains[vm], d.state != .dying else { return false }
             s.forgetGuest(vm)
@@ -115,7 +115,7 @@ extension SimulatedHypervisor {
         }
         guard dying else { return }
         if latency > .zero { try? await Task.sleep(for: latency) }
-        try transact { s, fx in
+        try await commit { s, fx in
             guard let d = s.world.domains.removeValue(forKey: vm) else { return }
             s.forgetGuest(vm)
             s.console.append("simulator: destroyed domain \(d.domid) (\(vm)), freed \(d.memoryMax >> 20) MiB")

@@ -36,7 +36,7 @@ extension SimulatedHypervisor {
                 operation: "save", code: Code.fail, detail: "writing the save image of VM \(vm) failed: \(error)",
                 remedy: "Check that the destination (file, pipe or socket) is open for writing and being read.")
         }
-        try transact { s, fx in
+        try await commit { s, fx in
             guard let d = s.world.domains[vm], d.domid == snapshot.domid, d.state == .running || d.state == .paused else {
                 throw BackendError.failed(
                     operation: "save", code: Code.fail,
@@ -74,7 +74,7 @@ extension SimulatedHypervisor {
                 operation: "restore", code: Code.fail, detail: "the save image for VM \(vm) is invalid: \(error)",
                 remedy: "The stream was not written by the simulator's save or was damaged; save the VM again.")
         }
-        return try transact { s, fx in
+        return try await commit { s, fx in
             var d = try build(spec, in: &s, for: .restore)
             d.vcpusOnline = min(max(1, image.domain.vcpusOnline), d.vcpusMax)
             d.memoryTarget = min(max(0, image.domain.memoryTarget), d.memoryMax)

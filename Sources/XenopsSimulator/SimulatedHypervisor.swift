@@ -41,6 +41,8 @@ public final class SimulatedHypervisor: Hypervisor {
     let continuation: AsyncStream<BackendEvent>.Continuation
     let stateFile: StateFile?
     let state: Mutex<SimulatorState>
+    /// Writes the world to ``stateFile`` (nil when the simulator keeps it in memory only).
+    private let persister = Mutex<SimulatorStatePersister?>(nil)
     /// How often waits re-check the domain.
     static let pollInterval = Duration.milliseconds(5)
 
@@ -65,6 +67,19 @@ public final class SimulatedHypervisor: Hypervisor {
         if !dying.isEmpty { try file?.save(world) }
         state = Mutex(SimulatorState(world: world, defaultBehaviour: configuration.defaultGuestBehaviour, console: console))
         (events, continuation) = AsyncStream.makeStream(of: BackendEvent.self, bufferingPolicy: .unbounded)
+        if let file {
+            let writer = SimulatorStatePersister(
+                file: file, world: world,
+                snapshot: { [weak self] in self?.state.withLock { ($0.version, $0.world) } },
+                rollback: { [weak self] durable, version in
+                    self?.state.withLock { s in
+                        s.world = durable
+                        s.version = version
+                        s.console.append("simulator: could not write the state file; rolled back to the last saved state")
+                    }
+                })
+            persister.withLock { $0 = writer }
+        }
     }
 
     deinit {
@@ -73,6 +88,8 @@ public final class SimulatedHypervisor: Hypervisor {
 
     /// Stops every simulated guest and finishes ``events``. Domains stay (and stay persisted).
     public func close() async {
+        // Everything changed so far (guests' own shutdowns included) reaches the state file.
+        try? await persisted()
         state.withLock { s in
             s.closed = true
             for task in s.guestTasks.values { task.cancel() }
@@ -89,11 +106,12 @@ public final class SimulatedHypervisor: Hypervisor {
         var events: [BackendEvent] = []
     }
 
-    /// Runs `body` under the lock. If it changed the world, the world is saved to the state
-    /// file first (and rolled back if that fails or `body` throws); then the queued events are
-    /// published, in order, still under the lock so their order matches the state changes.
+    /// Runs `body` under the lock. If it throws, the world is left as it was. If it changed
+    /// the world, the change gets a new version (written to the state file by the persister;
+    /// callers that return to the engine await ``persisted()``). The queued events are
+    /// published in order, still under the lock, so their order matches the state changes.
     func transact<T: Sendable>(_ body: (inout SimulatorState, inout Effects) throws -> T) throws -> T {
-        try state.withLock { s in
+        let (result, changed) = try state.withLock { s -> (T, Bool) in
             let before = s.world
             var effects = Effects()
             let result: T
@@ -101,18 +119,28 @@ public final class SimulatedHypervisor: Hypervisor {
                 s.world = before
                 throw error
             }
-            if let stateFile, s.world != before {
-                do { try stateFile.save(s.world) } catch {
-                    s.world = before
-                    s.console.append("simulator: \(error)")
-                    throw BackendError.failed(
-                        operation: "persist simulator state", code: Code.fail, detail: "\(error)",
-                        remedy: "Fix the state directory; the change was not applied.")
-                }
-            }
+            let changed = s.world != before
+            if changed { s.version += 1 }
             for event in effects.events { continuation.yield(event) }
-            return result
+            return (result, changed)
         }
+        if changed, let writer = persister.withLock({ $0 }) { writer.kick() }
+        return result
+    }
+
+    /// ``transact(_:)``, then waits until the change is in the state file.
+    func commit<T: Sendable>(_ body: (inout SimulatorState, inout Effects) throws -> T) async throws -> T {
+        let result = try transact(body)
+        try await persisted()
+        return result
+    }
+
+    /// Waits until every change made so far is in the state file (group commit: concurrent
+    /// callers share one write). Returns at once when the simulator has no state file.
+    func persisted() async throws {
+        guard let writer = persister.withLock({ $0 }) else { return }
+        let version = state.withLock { $0.version }
+        try await writer.waitDurable(version)
     }
 
     /// Starts an operation: records it (if mutating), waits its latency (cancellable) and

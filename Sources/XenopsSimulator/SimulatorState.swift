@@ -15,6 +15,8 @@ struct SimulatorState: Sendable {
     var calls: [SimulatorCall] = []
     var console: ConsoleRing
     var closed = false
+    /// Bumped by every change of ``world``; the state file is durable up to some version.
+    var version: UInt64 = 0
 
     func behaviour(for vm: String) -> GuestBehaviour { behaviours[vm] ?? defaultBehaviour }
 

@@ -63,9 +63,13 @@ final class RawConnection: @unchecked Sendable {  // each connection is used by 
         while true {
             if let (headerEnd, length) = Self.parseHeader(pending), pending.count >= headerEnd + length {
                 let body = pending[headerEnd..<(headerEnd + length)]
+                if pending.count == headerEnd + length {
+                    pending.removeAll(keepingCapacity: true)
+                    return body
+                }
                 let rest = Array(pending[(headerEnd + length)...])
-                defer { pending = rest }
-                return ArraySlice(Array(body))
+                pending = rest
+                return body
             }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
             guard n > 0 else { throw BenchError("connection closed by the daemon") }
@@ -73,20 +77,45 @@ final class RawConnection: @unchecked Sendable {  // each connection is used by 
         }
     }
 
-    /// Finds the end of the header block and the Content-Length.
+    private static let contentLength = Array("content-length:".utf8)
+
+    /// Finds the end of the header block and the Content-Length, scanning bytes only (the
+    /// client must cost little next to the daemon it measures).
     private static func parseHeader(_ data: [UInt8]) -> (Int, Int)? {
-        guard data.count >= 4 else { return nil }
+        let count = data.count
+        guard count >= 4 else { return nil }
         var end = -1
-        for i in 0...(data.count - 4) where data[i] == 13 && data[i + 1] == 10 && data[i + 2] == 13 && data[i + 3] == 10 {
-            end = i + 4
-            break
+        var i = 0
+        while i + 3 < count {
+            if data[i] == 13, data[i + 1] == 10, data[i + 2] == 13, data[i + 3] == 10 {
+                end = i + 4
+                break
+            }
+            i += 1
         }
         guard end > 0 else { return nil }
-        let header = String(decoding: data[0..<end], as: UTF8.self).lowercased()
-        guard let range = header.range(of: "content-length:") else { return nil }
-        let digits = header[range.upperBound...].prefix { $0 == " " || $0.isNumber }.trimmingCharacters(in: .whitespaces)
-        guard let length = Int(digits) else { return nil }
-        return (end, length)
+        // Find "content-length:" case-insensitively at the start of a line.
+        var line = 0
+        while line < end {
+            var matched = true
+            for (k, c) in contentLength.enumerated() {
+                let index = line + k
+                guard index < end else { matched = false; break }
+                var b = data[index]
+                if b >= 65, b <= 90 { b += 32 }
+                if b != c { matched = false; break }
+            }
+            if matched {
+                var j = line + contentLength.count
+                while j < end, data[j] == 32 { j += 1 }
+                var length = 0
+                while j < end, data[j] >= 48, data[j] <= 57 { length = length * 10 + Int(data[j] - 48); j += 1 }
+                return (end, length)
+            }
+            while line < end, data[line] != 10 { line += 1 }
+            line += 1
+        }
+        return nil
     }
 
     /// Sends a call and decodes the reply, throwing on a xenops error.

@@ -19,35 +19,13 @@ func vmUUID(_ n: Int) -> String {
 }
 
 /// `VM.stat` requests/s and latency with `clients` keep-alive connections for `seconds`.
-func statThroughput(socket: String, vm: String, clients: Int, seconds: Double) throws -> (rate: Double, p50: Double, p99: Double) {
-    let request = RawConnection.request(method: "VM.stat", params: [JSONMember("debug_info", .string("bench")), JSONMember("id", .string(vm))])
-    let connections = try (0..<clients).map { _ in try RawConnection(socketPath: socket) }
-    // Warm up each connection once.
-    for c in connections { _ = try c.roundTrip(request) }
-    let all = Shared(Samples())
-    let failures = Shared(0)
-    let deadline = nowNanos() + UInt64(seconds * 1e9)
-    let started = nowNanos()
-    let conns = connections
-    onThreads(clients) { i in
-        var local = Samples()
-        local.values.reserveCapacity(200_000)
-        let c = conns[i]
-        while true {
-            let t0 = nowNanos()
-            if t0 >= deadline { break }
-            do { _ = try c.roundTrip(request) } catch {
-                failures.with { $0 += 1 }
-                break
-            }
-            local.add(nowNanos() - t0)
-        }
-        all.with { $0.add(contentsOf: local) }
-    }
-    let elapsed = Double(nowNanos() - started) / 1e9
-    let failed = failures.with { $0 }
-    if failed > 0 { throw BenchError("\(failed) connections failed during the VM.stat run") }
-    return all.with { s in (Double(s.count) / elapsed, s.percentile(50), s.percentile(99)) }
+func statThroughput(socket: String, vm: String, clients: Int, seconds: Double, method: String = "VM.stat") throws -> (rate: Double, p50: Double, p99: Double) {
+    let params: [JSONMember] = method == "VM.stat" ? [JSONMember("debug_info", .string("bench")), JSONMember("id", .string(vm))] : [JSONMember("debug_info", .string("bench"))]
+    let request = RawConnection.request(method: method, params: params)
+    // Warm up once, then drive the connections from two epoll threads (see EventedLoad).
+    _ = try RawConnection(socketPath: socket).roundTrip(request)
+    let (samples, elapsed) = try EventedLoad.run(socket: socket, request: request, connections: clients, threads: min(clients, 2), seconds: seconds)
+    return (Double(samples.count) / elapsed, samples.percentile(50), samples.percentile(99))
 }
 
 struct StormResult {

@@ -10,6 +10,10 @@ import XenopsCore
 ///   --step-latency-ms N     simulator latency per step in the storm (default 20)
 ///   --workers N             daemon worker count (default 16)
 ///   --rss-vms N             VMs defined for the RSS figure (default 1000)
+///   --only stat|storm|rss   run one part only
+///   --event-loop-threads N  passed to xenopsd
+///   --sim-persist BOOL      keep the simulator's domains in its state file (default false:
+///                           the figures are the daemon's, not the simulator's file writes)
 @main
 struct XenopsBench {
     static func main() {
@@ -33,15 +37,21 @@ struct XenopsBench {
         let latency = Int(option(args, "--step-latency-ms") ?? "20") ?? 20
         let workers = Int(option(args, "--workers") ?? "16") ?? 16
         let rssVMs = Int(option(args, "--rss-vms") ?? "1000") ?? 1000
+        let only = option(args, "--only")
+        let simPersist = option(args, "--sim-persist") ?? "false"
+        var extra = ["--sim-persist", simPersist]
+        if let threads = option(args, "--event-loop-threads") { extra += ["--event-loop-threads", threads] }
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no xenopsd at \(binary); build it with `swift build -c release` or pass --xenopsd")
         }
 
         print("xenops-bench: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, daemon \(binary)")
 
+        print("simulator state file: \(simPersist == "true" ? "on" : "off")")
+
         // 1. VM.stat throughput on a daemon with one running VM (no simulated latency).
-        do {
-            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: 0)
+        if only == nil || only == "stat" {
+            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: 0, extra: extra)
             defer { daemon.stop() }
             let idle = residentMiB(pid: daemon.pid) ?? 0
             let c = try RawConnection(socketPath: daemon.socket)
@@ -52,15 +62,15 @@ struct XenopsBench {
             print("\nVM.stat over the Unix socket, \(seconds) s per level")
             print("clients  requests/s    p50         p99")
             for n in clients {
-                let r = try statThroughput(socket: daemon.socket, vm: vm, clients: n, seconds: seconds)
+                let r = try statThroughput(socket: daemon.socket, vm: vm, clients: n, seconds: seconds, method: option(args, "--method") ?? "VM.stat")
                 print(String(format: "%7d  %10.0f    %-10@  %@", n, r.rate, formatMicros(r.p50) as NSString, formatMicros(r.p99) as NSString))
             }
             print("\nRSS idle (fresh daemon): \(String(format: "%.1f", idle)) MiB")
         }
 
         // 2. Boot storm with simulated latency.
-        do {
-            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: latency)
+        if only == nil || only == "storm" {
+            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: latency, extra: extra)
             defer { daemon.stop() }
             let r = try bootStorm(socket: daemon.socket, count: stormVMs, workers: workers, stepLatencyMs: latency)
             print("\nBoot storm: \(r.vms) VMs (import_metadata + start + unpause), \(workers) workers, \(latency) ms per simulated step")
@@ -69,8 +79,8 @@ struct XenopsBench {
         }
 
         // 3. Memory with many VMs defined.
-        do {
-            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: 0)
+        if only == nil || only == "rss" {
+            let daemon = try BenchDaemon(binary: binary, workers: workers, stepLatencyMs: 0, extra: extra)
             defer { daemon.stop() }
             usleep(300_000)
             let idle = residentMiB(pid: daemon.pid) ?? 0

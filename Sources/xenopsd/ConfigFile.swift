@@ -17,12 +17,13 @@ struct ConfigFile: Equatable {
     var simStepLatencyMs: Int?
     var simHostMemoryMib: Int?
     var simCpus: Int?
+    var simPersist: Bool?
     var eventLoopThreads: Int?
 
     /// Every key the file may hold.
     static let keys = [
         "backend", "state_dir", "socket", "workers", "log_level", "max_body_bytes", "idle_timeout_seconds",
-        "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus",
+        "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus", "sim_persist",
     ]
 
     init() {}
@@ -71,6 +72,7 @@ struct ConfigFile: Equatable {
             case "sim_step_latency_ms": simStepLatencyMs = try Self.int(key, value)
             case "sim_host_memory_mib": simHostMemoryMib = try Self.int(key, value)
             case "sim_cpus": simCpus = try Self.int(key, value)
+            case "sim_persist": simPersist = try Self.bool(key, value)
             case "event_loop_threads": eventLoopThreads = try Self.int(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")
@@ -83,6 +85,13 @@ struct ConfigFile: Equatable {
             throw ConfigFileError(text: "\"\(key)\" must be a non-empty string, found \(value.kindName)")
         }
         return s
+    }
+
+    private static func bool(_ key: String, _ value: JSONValue) throws(ConfigFileError) -> Bool {
+        guard case .bool(let b) = value else {
+            throw ConfigFileError(text: "\"\(key)\" must be true or false, found \(value.kindName)")
+        }
+        return b
     }
 
     private static func int(_ key: String, _ value: JSONValue) throws(ConfigFileError) -> Int {

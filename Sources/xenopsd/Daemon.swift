@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsLibxl
 import XenopsRPC
 import XenopsServer
 import XenopsSimulator
@@ -17,10 +18,6 @@ struct Daemon {
 
     func run() async throws(StartupError) {
         let backendChoice = settings.backend.resolved()
-        if backendChoice == .libxl {
-            let why = settings.backend == .auto ? " (--backend auto picked it because \(BackendChoice.privcmdPath) exists)" : ""
-            throw StartupError(.configuration, "the libxl backend is not built in this version yet\(why)", remedy: "Use --backend simulator.")
-        }
         // Refuse early, before the store is opened, if another daemon serves the socket.
         do { try RPCServer.preflight(socketPath: settings.socket) } catch {
             throw StartupError(.socket, error.reason, remedy: error.remedy)
@@ -29,7 +26,12 @@ struct Daemon {
         defer { lock.release() }
         let store = try openStore()
         let backend: any Hypervisor
-        do { backend = try makeSimulator() } catch {
+        do {
+            switch backendChoice {
+            case .libxl: backend = try await makeLibxl()
+            default: backend = try makeSimulator()
+            }
+        } catch {
             try? store.close()
             throw error
         }
@@ -82,11 +84,20 @@ struct Daemon {
         }
     }
 
+    private func makeLibxl() async throws(StartupError) -> LibxlHypervisor {
+        do { return try await LibxlHypervisor.open(logger: Logger(label: "xenopsd.libxl")) } catch {
+            let why = settings.backend == .auto ? " (--backend auto picked it because \(BackendChoice.privcmdPath) exists)" : ""
+            throw StartupError(
+                .failure, "cannot use the libxl backend\(why): \(error)",
+                remedy: "Run xenopsd in a Xen dom0 with xenstored running (/dev/xen/privcmd, /dev/xen/xenbus), or use --backend simulator.")
+        }
+    }
+
     private func makeSimulator() throws(StartupError) -> SimulatedHypervisor {
         var configuration = SimulatorConfiguration()
         configuration.hostMemoryBytes = Int64(settings.simHostMemoryMib) << 20
         configuration.cpuCount = settings.simCpus
-        configuration.statePath = settings.simulatorStatePath
+        configuration.statePath = settings.simPersist ? settings.simulatorStatePath : nil
         configuration.stepLatency = .milliseconds(settings.simStepLatencyMs)
         do { return try SimulatedHypervisor(configuration: configuration) } catch {
             throw StartupError(

@@ -17,7 +17,10 @@ struct DaemonSettings: Equatable {
     var simStepLatencyMs = 0
     var simHostMemoryMib = 16 << 10
     var simCpus = 8
-    var eventLoopThreads = 1
+    /// Whether simulated domains are written to ``simulatorStatePath``.
+    var simPersist = true
+    /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
+    var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// The defaults for this user (the state directory depends on whether we run as root).
     init(isRoot: Bool = geteuid() == 0, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -37,6 +40,7 @@ struct DaemonSettings: Equatable {
         if let v = file.simStepLatencyMs { simStepLatencyMs = v }
         if let v = file.simHostMemoryMib { simHostMemoryMib = v }
         if let v = file.simCpus { simCpus = v }
+        if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
     }
 

@@ -54,6 +54,9 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-cpus"), help: "Simulator: host CPU count (default: 8).")
     var simCpus: Int?
 
+    @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
+    var simPersist: Bool?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -85,6 +88,7 @@ struct Xenopsd: AsyncParsableCommand {
         if let simStepLatencyMs { settings.simStepLatencyMs = simStepLatencyMs }
         if let simHostMemoryMib { settings.simHostMemoryMib = simHostMemoryMib }
         if let simCpus { settings.simCpus = simCpus }
+        if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
         try settings.validate()
         return settings

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 /// The worked examples of xenops-interface.md §3.5 and XAPI's start sequence (§4.2), sent as
 /// raw JSON-RPC documents to the real daemon.

@@ -229,7 +229,7 @@ struct SuspendResumeTests {
         }
         #expect(m.contains("cannot open the suspend image"))
         let junk = f.directory + "/junk.img"
-        FileManager.default.createFile(atPath: junk, contents: Data("not an image".utf8))
+        _ = FileManager.default.createFile(atPath: junk, contents: Data("not an image".utf8))
         #expect(try await f.failure(.resume(.local(junk)), vm) != nil)
         #expect(try await f.power(vm) == .halted)
         #expect(try await f.failure(.suspend(.local(f.directory + "/x.img")), vm) == .badPowerState(found: .halted, expected: .running))

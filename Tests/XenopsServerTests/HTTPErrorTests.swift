@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 /// What the HTTP layer refuses before a call is dispatched, and how.
 @Suite struct HTTPErrorTests {

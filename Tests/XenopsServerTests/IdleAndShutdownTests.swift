@@ -4,6 +4,7 @@ import ServiceLifecycle
 import Testing
 import XenopsCore
 import XenopsServer
+import XenopsTestSupport
 
 /// The idle timeout, graceful shutdown, and the socket file's life.
 @Suite struct IdleAndShutdownTests {

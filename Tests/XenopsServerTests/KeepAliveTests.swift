@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 /// Many requests on one connection, pipelined requests, and many connections at once.
 @Suite struct KeepAliveTests {

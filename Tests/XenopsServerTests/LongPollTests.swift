@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 /// A waiting `UPDATES.get` never holds up other calls, and stops when its client goes away.
 @Suite struct LongPollTests {

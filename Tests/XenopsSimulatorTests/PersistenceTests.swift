@@ -108,6 +108,8 @@ struct PersistenceTests {
             _ = try await first.createDomain(spec)
             let destroy = Task { try await first.destroy(vm: spec.vm.id) }
             #expect(try await eventually { try await first.domainInfo(vm: spec.vm.id)?.state == .dying })
+            // The state file is written just after the change (group commit): wait for it.
+            #expect(try await eventually { (try? String(contentsOfFile: dir.file("state.json"), encoding: .utf8))?.contains("dying") == true })
             // Simulate the daemon dying mid-destroy: read the file with a second simulator.
             let second = try SimulatedHypervisor(configuration: config)
             #expect(try await second.domainInfo(vm: spec.vm.id) == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import XenopsTestSupport
 
 /// The real `xenopsd` binary, run as a child process on a temporary socket and state
 /// directory with `--backend simulator`.

@@ -1,5 +1,6 @@
 import Foundation
 import XenopsCore
+import XenopsTestSupport
 
 /// The JSON-RPC documents of xenops-interface.md §3.5, byte for byte as XAPI sends them.
 enum RawRPCDocuments {

@@ -7,6 +7,7 @@ import XenopsRPC
 import XenopsServer
 import XenopsSimulator
 import XenopsStore
+import XenopsTestSupport
 
 /// A live ``RPCServer`` on a temporary socket, serving an in-process engine over the
 /// simulator and a store in a temporary directory.

@@ -11,16 +11,17 @@ import Foundation
 /// Its calls block; run them through ``blocking(_:)`` so they never tie up a thread of the
 /// Swift concurrency pool that the server may need.
 // @unchecked: used by one thread at a time; tests pass it between threads only across awaits.
-final class RawHTTPConnection: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class RawHTTPConnection: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     private var fd: Int32
     private var pending: [UInt8] = []
 
     /// Connects to the socket at `path`; reads time out after `timeout` seconds.
-    init(path: String, timeout: Double = 30) throws {
+    public init(path: String, timeout: Double = 30) throws {
         fd = socket(AF_UNIX, Self.stream, 0)
         guard fd >= 0 else { throw Failure(description: "socket(): \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
@@ -47,18 +48,18 @@ final class RawHTTPConnection: @unchecked Sendable {
     deinit { close() }
 
     /// Changes how long a read may wait.
-    func setTimeout(_ seconds: Double) {
+    public func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func close() {
+    public func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }
 
     /// Sends raw bytes.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -67,10 +68,10 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// A complete request: method, path, extra headers and a body with its Content-Length.
-    static func request(_ body: String, method: String = "POST", path: String = "/", headers: [(String, String)] = [("Content-Type", "application/json")]) -> [UInt8] {
+    public static func request(_ body: String, method: String = "POST", path: String = "/", headers: [(String, String)] = [("Content-Type", "application/json")]) -> [UInt8] {
         let bodyBytes = Array(body.utf8)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -79,13 +80,13 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Sends a JSON-RPC document with `POST /` and reads the reply.
-    func post(_ body: String) throws -> RawHTTPResponse {
+    public func post(_ body: String) throws -> RawHTTPResponse {
         try send(Self.request(body))
         return try readResponse()
     }
 
     /// Reads one response (status line, headers, Content-Length body).
-    func readResponse() throws -> RawHTTPResponse {
+    public func readResponse() throws -> RawHTTPResponse {
         while true {
             if let end = headerEnd() {
                 let headText = String(decoding: pending[..<end], as: UTF8.self)
@@ -115,14 +116,14 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Whether the server closed the connection (EOF) within `seconds`.
-    func closedByPeer(within seconds: Double) -> Bool {
+    public func closedByPeer(within seconds: Double) -> Bool {
         setTimeout(seconds)
         defer { setTimeout(30) }
         return (try? fill()) == false
     }
 
     /// Whether a reply is readable right now (waits at most `seconds`).
-    func hasData(within seconds: Double) -> Bool {
+    public func hasData(within seconds: Double) -> Bool {
         if !pending.isEmpty { return true }
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, Int32(seconds * 1000)) > 0
@@ -164,17 +165,17 @@ final class RawHTTPConnection: @unchecked Sendable {
 }
 
 /// One HTTP reply.
-struct RawHTTPResponse: Sendable {
-    var status: Int
+public struct RawHTTPResponse: Sendable {
+    public var status: Int
     /// Header names lowercased.
-    var headers: [String: String]
-    var body: [UInt8]
+    public var headers: [String: String]
+    public var body: [UInt8]
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// Runs blocking socket work on a thread of its own, off the Swift concurrency pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread { continuation.resume(with: Result { try body() }) }
         thread.stackSize = 1 << 20

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `xenopsctl host …`
+struct HostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "host",
+        abstract: "Facts about the host and the daemon.",
+        subcommands: [HostInfoCommand.self]
+    )
+}

@@ -1,0 +1,173 @@
+#!/bin/bash
+# The libxl integration scenario, run in dom0 as /mnt/host/run.sh by scripts/nested-xen/libxl-tests.
+# Drives xenopsd --backend libxl ONLY through xenopsctl and checks every effect with xl and
+# xenstore as the independent oracle. Prints "PASS name" / "FAIL name" per case and a final
+# "N passed, M failed"; details go to out/. Exit 0 if every case passed, else 1.
+set -u
+SHARE=$NESTED_XEN_SHARE
+BIN=$SHARE/bin
+OUT=$SHARE/out
+mkdir -p "$OUT"
+export PATH=$BIN:$PATH XENOPSCTL_TIMEOUT=180
+SOCK=/run/xenopsd-ng/xenopsd.sock
+STATE=/var/lib/xenopsd-ng-test
+CTL=(xenopsctl --socket "$SOCK")
+CONSOLE_DIR=/var/log/xen/console
+passed=0 failed=0
+
+log() { echo "[$(date +%T)] $*" >>"$OUT/scenario.log"; }
+pass() { echo "PASS $1"; passed=$((passed + 1)); log "PASS $1"; }
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); log "FAIL $1 ${2:-}"; }
+ctl() { log "xenopsctl $*"; "${CTL[@]}" "$@" >>"$OUT/ctl.log" 2>&1; }
+ctl_out() { "${CTL[@]}" "$@" 2>>"$OUT/ctl.log"; }
+# Retries a check for up to $1 seconds.
+within() { local t=$1; shift; local end=$((SECONDS + t)); while ! "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 1; done; }
+
+domid_of() { xl domid "$1" 2>/dev/null; }
+has_domain() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
+no_domain() { ! has_domain "$1"; }
+xl_state() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }'; }
+is_paused() { [[ "$(xl_state "$1")" == *p* ]]; }
+is_unpaused() { has_domain "$1" && [[ "$(xl_state "$1")" != *p* ]]; }
+# The power state xenopsctl reports (dom0 has no python: read the human table).
+power() { ctl_out vm show "$1" | awk -F': *' '$1 == "Power state" { print $2 }'; }
+power_is() { [ "$(power "$1")" = "$2" ]; }
+console_ticks() { grep -c DOMU-ALIVE "$CONSOLE_DIR/guest-$1.log" 2>/dev/null || echo 0; }
+console_alive() { [ "$(console_ticks "$1")" -gt "${2:-0}" ]; }
+xs() { xenstore-read "$@" 2>/dev/null; }
+
+# A VM's metadata: NAME UUID TYPE(PV|PVH) [extra vbds JSON] [extra vifs JSON]
+metadata() {
+    local name=$1 uuid=$2 ty=$3 vbds=${4:-} vifs=${5:-}
+    cat <<EOF
+{"vm":{"id":"$uuid","name":"$name","ssidref":0,"xsdata":{},"platformdata":{},"bios_strings":{},
+ "ty":["$ty",{"boot":["Direct",{"kernel":"/root/domu/vmlinux","cmdline":"console=hvc0 quiet","ramdisk":"/root/domu/initrd.gz"}]}],
+ "suppress_spurious_page_faults":false,"memory_static_max":134217728,"memory_dynamic_max":134217728,
+ "memory_dynamic_min":134217728,"vcpu_max":2,"vcpus":1,"scheduler_params":{"priority":[256,0],"affinity":[]},
+ "on_crash":["Shutdown"],"on_shutdown":["Shutdown"],"on_reboot":["Start"],"pci_msitranslate":true,"pci_power_mgmt":false},
+ "vbds":[$vbds],"vifs":[$vifs]}
+EOF
+}
+
+# --- setup -------------------------------------------------------------------------------
+log "setup"
+ip link add xenbr0 type bridge 2>>"$OUT/setup.log" && ip link set xenbr0 up 2>>"$OUT/setup.log"
+modprobe loop 2>/dev/null
+truncate -s 16M /var/tmp/extra-disk.img
+LOOP=$(losetup -f --show /var/tmp/extra-disk.img 2>>"$OUT/setup.log")
+mkdir -p "$STATE" /run/xenopsd-ng
+
+# The backend conformance suite, straight against libxl (before the daemon owns the host).
+if [ -x "$BIN/xenops-conformance" ]; then
+    timeout 900 xenops-conformance --backend libxl --kernel /root/domu/vmlinux --ramdisk /root/domu/initrd.gz \
+        >"$OUT/conformance.log" 2>&1
+    grep -E '^(PASS|FAIL|SKIP) ' "$OUT/conformance.log" | sed -E 's/^(PASS|FAIL) ([^ :]+).*/\1 conformance.\2/' | grep -E '^(PASS|FAIL) ' |
+        while read -r verdict name; do echo "$verdict $name"; done >"$OUT/conformance.verdicts"
+    while read -r verdict name; do
+        if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name" "see out/conformance.log"; fi
+    done <"$OUT/conformance.verdicts"
+    for d in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$d" 2>/dev/null; done
+fi
+
+start_daemon() {
+    xenopsd --backend libxl --socket "$SOCK" --state-dir "$STATE" --log-level debug >>"$OUT/xenopsd.log" 2>&1 &
+    DAEMON=$!
+    within 60 "${CTL[@]}" host info >/dev/null 2>&1
+}
+if start_daemon; then pass daemon-starts-with-libxl; else fail daemon-starts-with-libxl "see out/xenopsd.log"; fi
+ctl_out host info >"$OUT/host-info.txt" && grep -q "4.17" "$OUT/host-info.txt" && pass host-info || fail host-info
+
+# --- define + start + unpause, console alive ------------------------------------------------
+VM=tinypv UUID=7b719ce6-0b17-9733-e8ee-dbc1e6e7b701
+metadata $VM $UUID PV >"$OUT/$VM.json"
+ctl vm create "$OUT/$VM.json" && pass define || fail define
+t0=$(date +%s.%N)
+ctl vm start $VM
+t1=$(date +%s.%N)
+if within 10 is_unpaused $VM && power_is $VM running; then pass start-unpause; else fail start-unpause "xl: $(xl list | tr '\n' '|')"; fi
+echo "daemon vm start (VM.start + VM.unpause, waited): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s" >"$OUT/timing.txt"
+within 120 console_alive $VM && pass console-alive || fail console-alive
+[ "$(xs /local/domain/"$(domid_of $VM)"/vm)" = "/vm/$UUID" ] && pass domain-uuid-is-vm-uuid || fail domain-uuid-is-vm-uuid
+
+# --- pause / unpause ------------------------------------------------------------------------
+ctl vm pause $VM && within 10 is_paused $VM && power_is $VM paused && pass pause || fail pause
+ctl vm unpause $VM && within 10 is_unpaused $VM && power_is $VM running && pass unpause || fail unpause
+
+# --- vCPUs and memory target ----------------------------------------------------------------
+D=$(domid_of $VM)
+ctl vm set-vcpus $VM 2 && within 30 test "$(xs /local/domain/"$D"/cpu/1/availability)" = online && pass set-vcpus || fail set-vcpus "cpu/1: $(xs /local/domain/"$D"/cpu/1/availability)"
+ctl vm set-memory $VM --min 96 --max 112 && within 30 test "$(xs /local/domain/"$D"/memory/target)" = 114688 && pass memory-target || fail memory-target "target: $(xs /local/domain/"$D"/memory/target)"
+
+# --- hot-plug a disk and a NIC (seen in the guest's frontend tree) ---------------------------
+DISK='{"id":["'$UUID'","xvdb"],"position":["Xen",1,0],"mode":"ReadWrite","backend":["Local","'$LOOP'"],"ty":"Disk"}'
+NIC='{"id":["'$UUID'","1"],"position":1,"mac":"00:16:3e:00:00:11","backend":["Local","xenbr0"]}'
+metadata $VM $UUID PV "$DISK" "$NIC" >"$OUT/$VM-devices.json"
+ctl vm create "$OUT/$VM-devices.json"
+if ctl vbd plug $VM xvdb && within 30 test -n "$(xenstore-list /local/domain/"$D"/device/vbd 2>/dev/null)"; then pass disk-hotplug; else fail disk-hotplug; fi
+if ctl vbd unplug $VM xvdb && within 30 test -z "$(xenstore-list /local/domain/"$D"/device/vbd 2>/dev/null)"; then pass disk-unplug; else fail disk-unplug; fi
+if ctl vif plug $VM 1 && within 30 test -n "$(xenstore-list /local/domain/"$D"/device/vif 2>/dev/null)"; then pass nic-hotplug; else fail nic-hotplug; fi
+if ctl vif unplug $VM 1 && within 30 test -z "$(xenstore-list /local/domain/"$D"/device/vif 2>/dev/null)"; then pass nic-unplug; else fail nic-unplug; fi
+metadata $VM $UUID PV >"$OUT/$VM.json"
+ctl vm create "$OUT/$VM.json"
+
+# --- suspend to a file, resume, alive again ---------------------------------------------------
+IMG=$STATE/$VM.suspend
+if ctl vm suspend $VM --image "$IMG" && within 30 no_domain $VM && power_is $VM suspended && [ -s "$IMG" ]; then pass suspend; else fail suspend; fi
+before=$(console_ticks $VM)
+if ctl vm resume $VM --image "$IMG" && within 30 is_unpaused $VM && power_is $VM running && within 60 console_alive $VM "$before"; then pass resume-alive; else fail resume-alive "ticks before $before, now $(console_ticks $VM)"; fi
+
+# --- daemon SIGKILL and restart with a running guest -----------------------------------------
+D=$(domid_of $VM)
+kill -9 "$DAEMON"; wait "$DAEMON" 2>/dev/null
+has_domain $VM && [ "$(domid_of $VM)" = "$D" ] && pass guest-survives-daemon-kill || fail guest-survives-daemon-kill
+if start_daemon && power_is $VM running && [ "$(domid_of $VM)" = "$D" ] && ctl vm pause $VM && ctl vm unpause $VM; then pass restart-adopts; else fail restart-adopts; fi
+
+# --- an unmanaged xl guest is left alone ------------------------------------------------------
+sed -e 's/^name *=.*/name = "outsider"/' /root/domu/tinypv.cfg >/tmp/outsider.cfg
+timeout 120 xl create /tmp/outsider.cfg >>"$OUT/xl.log" 2>&1
+OD=$(domid_of outsider)
+kill -9 "$DAEMON"; wait "$DAEMON" 2>/dev/null
+start_daemon
+if [ -n "$OD" ] && ! ctl_out vm list | grep -q outsider && [ "$(domid_of outsider)" = "$OD" ] && is_unpaused outsider; then pass unmanaged-left-alone; else fail unmanaged-left-alone; fi
+xl destroy outsider 2>/dev/null
+
+# --- clean reboot: new domid, same VM ---------------------------------------------------------
+D=$(domid_of $VM)
+if ctl vm reboot $VM --timeout 120 && within 30 is_unpaused $VM && [ "$(domid_of $VM)" != "$D" ] && power_is $VM running; then pass clean-reboot; else fail clean-reboot "domid was $D, now $(domid_of $VM)"; fi
+
+# --- guest-initiated reboot (on_reboot = Start) and poweroff (on_shutdown = Shutdown) --------
+D=$(domid_of $VM)
+xl sysrq "$D" b
+if within 90 bash -c "xl domid $VM >/dev/null 2>&1 && [ \"\$(xl domid $VM)\" != $D ]" && within 30 is_unpaused $VM; then pass guest-reboot-restarts; else fail guest-reboot-restarts; fi
+D=$(domid_of $VM)
+xl sysrq "$D" o
+if within 60 no_domain $VM && within 10 power_is $VM halted; then pass guest-poweroff-halts; else fail guest-poweroff-halts "power $(power $VM)"; fi
+
+# --- clean and hard shutdown, destroy -------------------------------------------------------
+ctl vm start $VM
+if ctl vm shutdown $VM --timeout 120 && within 30 no_domain $VM && power_is $VM halted; then pass clean-shutdown; else fail clean-shutdown; fi
+ctl vm start $VM
+if ctl vm shutdown $VM --force && within 30 no_domain $VM && power_is $VM halted; then pass hard-shutdown; else fail hard-shutdown; fi
+ctl vm start $VM
+if ctl vm destroy $VM && within 30 no_domain $VM && power_is $VM halted; then pass destroy; else fail destroy; fi
+
+# --- a PVH guest ------------------------------------------------------------------------------
+PVH=tinypvh PVHUUID=3c1f2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b
+metadata $PVH $PVHUUID PVH >"$OUT/$PVH.json"
+ctl vm create "$OUT/$PVH.json"
+if ctl vm start $PVH && within 30 is_unpaused $PVH && xl list -l $PVH 2>/dev/null | grep -q '"type": "pvh"'; then pass pvh-start; else fail pvh-start; fi
+within 120 console_alive $PVH && pass pvh-console-alive || fail pvh-console-alive
+ctl vm shutdown $PVH --force
+
+# --- start time: daemon vs xl create of the same guest ----------------------------------------
+ctl vm remove $PVH
+t0=$(date +%s.%N)
+timeout 120 xl create /root/domu/tinypv.cfg >>"$OUT/xl.log" 2>&1
+t1=$(date +%s.%N)
+echo "xl create of the same guest: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s" >>"$OUT/timing.txt"
+xl destroy tinypv 2>/dev/null
+
+kill -TERM "$DAEMON"; wait "$DAEMON" 2>/dev/null
+cp "$OUT/timing.txt" "$SHARE/timing.txt" 2>/dev/null
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
