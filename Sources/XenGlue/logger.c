@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xentoollog.h>
 
 #include "XenGlue.h"
@@ -12,6 +13,7 @@ typedef struct {
     xg_log_sink sink;
     void *user;
     int min_level;
+    pid_t owner;  /* the process that made the logger */
 } xg_logger;
 
 static _Thread_local char last_error[1024];
@@ -43,6 +45,17 @@ static void xg_vmessage(xentoollog_logger *logger, xentoollog_level level, int e
         return;
     if (vasprintf(&message, format, al) < 0)
         return;
+    if (getpid() != g->owner) {
+        /* A child libxl forked (without exec) from the multi-threaded daemon: Swift code may
+         * wait on locks another thread held at fork time. Write to stderr directly. */
+        if ((int)level >= XTL_WARN) {
+            char line[1200];
+            int n = snprintf(line, sizeof(line), "libxl (child %d): %s\n", (int)getpid(), message);
+            if (n > 0 && write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) { /* nothing to do */ }
+        }
+        free(message);
+        return;
+    }
     remember((int)level, errnoval, message);
     /* Errors always reach the sink (it keeps the recent ones); swift-log filters them itself. */
     g->sink(g->user, (int)level, errnoval, context, message);
@@ -54,7 +67,7 @@ static void xg_progress(xentoollog_logger *logger, const char *context, const ch
 {
     xg_logger *g = (xg_logger *)logger;
     char *message = NULL;
-    if (XTL_PROGRESS < g->min_level)
+    if (XTL_PROGRESS < g->min_level || getpid() != g->owner)
         return;
     if (asprintf(&message, "%s: %d%% (%lu/%lu)", doing_what ? doing_what : "progress", percent, done, total) < 0)
         return;
@@ -78,6 +91,7 @@ void *xg_logger_new(xg_log_sink sink, void *user, int min_level)
     g->sink = sink;
     g->user = user;
     g->min_level = min_level;
+    g->owner = getpid();
     return g;
 }
 

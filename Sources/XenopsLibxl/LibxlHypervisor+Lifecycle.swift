@@ -32,7 +32,7 @@ extension LibxlHypervisor {
             throw error.backendError(operation: operation)
         }
         let needed = try await checkMemory(box, vm: vm, operation: operation)
-        if let fd { try Self.makeBlocking(fd, operation: operation) }
+        if let fd { try Self.prepareStreamFD(fd, operation: operation) }
 
         let function = fd == nil ? "libxl_domain_create_new" : "libxl_domain_create_restore"
         try await runAsync(operation, function: function, vm: vm, keepAlive: box, neededBytes: needed, domid: { box.domid.pointee }) { how in
@@ -86,13 +86,18 @@ extension LibxlHypervisor {
         return needed
     }
 
-    /// Save and restore fds must be blocking (libxl-notes §7).
-    static func makeBlocking(_ fd: Int32, operation: String) throws {
+    /// Save and restore fds must be blocking (libxl-notes §7), and close-on-exec: libxl forks
+    /// helpers (the save helper, hotplug scripts, QEMU) and hands its helper a private dup of
+    /// the stream fd, so any other copy that leaks into a child keeps a pipe or socket open
+    /// and the other side never sees the end of the stream.
+    static func prepareStreamFD(_ fd: Int32, operation: String) throws {
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0 else {
             throw BackendError.failed(operation: operation, code: Int(LibxlErrorCode.invalid.rawValue), detail: "fd \(fd) is not open (errno \(errno))", remedy: "Pass an open file, pipe or socket.")
         }
         if flags & O_NONBLOCK != 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+        let fdFlags = fcntl(fd, F_GETFD)
+        if fdFlags >= 0, fdFlags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC) }
     }
 
     public func pause(vm: String) async throws {
@@ -158,7 +163,7 @@ extension LibxlHypervisor {
                                       detail: "domain \(d.domid) of VM \(vm) has already shut down (\(d.shutdownReason.rawValue)) and cannot be saved",
                                       remedy: "Destroy the domain and start the VM again.")
         }
-        try Self.makeBlocking(fd, operation: "save")
+        try Self.prepareStreamFD(fd, operation: "save")
         let ctx = self.ctx
         try await waitUntilSuspendable(d, vm: vm)
         let flags: Int32 = live ? Int32(LIBXL_SUSPEND_LIVE) : 0
@@ -167,8 +172,13 @@ extension LibxlHypervisor {
                 libxl_domain_suspend(ctx.raw, d.domid, fd, flags, how)
             }
         } catch {
-            logger.warning("saving domain \(d.domid) of VM \(vm) failed; resuming it: \(error)")
-            _ = try? await call("save", vm: vm) { LibxlError.clearThreadMessage(); return libxl_domain_resume(ctx.raw, d.domid, 1, nil) }
+            // Resume the guest if libxl got as far as suspending it (libxl does not undo that).
+            let suspended = (try? await call("save", vm: vm) { try Self.listDomains(ctx).first { $0.domid == d.domid } })??
+                .runState == .shutdown(.suspend)
+            logger.warning("saving domain \(d.domid) of VM \(vm) failed\(suspended ? "; resuming it" : ""): \(error)")
+            if suspended {
+                _ = try? await call("save", vm: vm) { LibxlError.clearThreadMessage(); return libxl_domain_resume(ctx.raw, d.domid, 1, nil) }
+            }
             throw error
         }
         logger.info("saved domain \(d.domid) of VM \(vm)\(live ? " (live)" : "")")

@@ -65,8 +65,11 @@ struct XenopsConformance: AsyncParsableCommand {
     @Option(help: "Seconds one case may take before it is cancelled and reported as failed.")
     var caseTimeout = 600.0
 
-    @Option(help: "Run only the cases whose name contains this.")
+    @Option(help: "Run only the cases whose name contains one of these (comma-separated).")
     var filter: String?
+
+    @Option(name: .customLong("repeat"), help: "Run the selected cases this many times (to hunt flaky failures).")
+    var repeatCount: Int = 1
 
     @Flag(help: "Log the backend's (and libxl's) messages to stderr.")
     var verbose = false
@@ -82,7 +85,9 @@ struct XenopsConformance: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        let cases = BackendConformance.cases.filter { c in filter.map { c.name.contains($0) } ?? true }
+        let patterns = filter?.split(separator: ",").map(String.init) ?? []
+        let selected = BackendConformance.cases.filter { c in patterns.isEmpty || patterns.contains { c.name.contains($0) } }
+        let cases = Array(repeatElement(selected, count: max(1, repeatCount)).joined())
         if list {
             for c in cases { print("\(c.name): \(c.summary)") }
             return

@@ -1,5 +1,6 @@
 import CXenLight
 import Foundation
+import Glibc
 import Testing
 import XenopsBackend
 import XenopsCore
@@ -18,6 +19,17 @@ import XenopsCore
         LibxlHypervisor.fillMedia(&insert.pointer.pointee, vdev: "xvdd", path: "/srv/iso/a.qcow2")
         #expect(insert.pointer.pointee.format == LIBXL_DISK_FORMAT_QCOW2)
         #expect(String(cString: insert.pointer.pointee.vdev) == "xvdd")
+    }
+
+    @Test func streamFDsBecomeBlockingAndCloseOnExec() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        try LibxlHypervisor.prepareStreamFD(fds[1], operation: "save")
+        #expect(fcntl(fds[1], F_GETFL) & O_NONBLOCK == 0)
+        #expect(fcntl(fds[1], F_GETFD) & FD_CLOEXEC != 0)
+        #expect(throws: BackendError.self) { try LibxlHypervisor.prepareStreamFD(-1, operation: "save") }
     }
 
     @Test func timeoutsTolerateNonsense() {
