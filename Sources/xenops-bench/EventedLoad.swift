@@ -128,16 +128,20 @@ enum EventedLoad {
 
     private static let contentLength = Array("content-length:".utf8)
 
+    /// The length of the header block (through the blank line) in `data`, or nil.
+    static func headerLength(_ data: [UInt8]) -> Int? {
+        var i = 0
+        while i + 3 < data.count {
+            if data[i] == 13, data[i + 1] == 10, data[i + 2] == 13, data[i + 3] == 10 { return i + 4 }
+            i += 1
+        }
+        return nil
+    }
+
     /// The length of the first complete response (header + body) in `data`, or nil.
     static func completeLength(_ data: [UInt8]) -> Int? {
         let count = data.count
-        var end = -1
-        var i = 0
-        while i + 3 < count {
-            if data[i] == 13, data[i + 1] == 10, data[i + 2] == 13, data[i + 3] == 10 { end = i + 4; break }
-            i += 1
-        }
-        guard end > 0 else { return nil }
+        guard let end = headerLength(data) else { return nil }
         var line = 0
         while line < end {
             var matched = true

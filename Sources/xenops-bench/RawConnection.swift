@@ -61,13 +61,14 @@ final class RawConnection: @unchecked Sendable {  // each connection is used by 
 
     private func readResponse() throws -> ArraySlice<UInt8> {
         while true {
-            if let (headerEnd, length) = Self.parseHeader(pending), pending.count >= headerEnd + length {
-                let body = pending[headerEnd..<(headerEnd + length)]
-                if pending.count == headerEnd + length {
+            // One framing routine for both load generators (EventedLoad.completeLength).
+            if let total = EventedLoad.completeLength(pending) {
+                let body = pending[EventedLoad.headerLength(pending)!..<total]
+                if pending.count == total {
                     pending.removeAll(keepingCapacity: true)
                     return body
                 }
-                let rest = Array(pending[(headerEnd + length)...])
+                let rest = Array(pending[total...])
                 pending = rest
                 return body
             }
@@ -75,47 +76,6 @@ final class RawConnection: @unchecked Sendable {  // each connection is used by 
             guard n > 0 else { throw BenchError("connection closed by the daemon") }
             pending.append(contentsOf: buffer[0..<n])
         }
-    }
-
-    private static let contentLength = Array("content-length:".utf8)
-
-    /// Finds the end of the header block and the Content-Length, scanning bytes only (the
-    /// client must cost little next to the daemon it measures).
-    private static func parseHeader(_ data: [UInt8]) -> (Int, Int)? {
-        let count = data.count
-        guard count >= 4 else { return nil }
-        var end = -1
-        var i = 0
-        while i + 3 < count {
-            if data[i] == 13, data[i + 1] == 10, data[i + 2] == 13, data[i + 3] == 10 {
-                end = i + 4
-                break
-            }
-            i += 1
-        }
-        guard end > 0 else { return nil }
-        // Find "content-length:" case-insensitively at the start of a line.
-        var line = 0
-        while line < end {
-            var matched = true
-            for (k, c) in contentLength.enumerated() {
-                let index = line + k
-                guard index < end else { matched = false; break }
-                var b = data[index]
-                if b >= 65, b <= 90 { b += 32 }
-                if b != c { matched = false; break }
-            }
-            if matched {
-                var j = line + contentLength.count
-                while j < end, data[j] == 32 { j += 1 }
-                var length = 0
-                while j < end, data[j] >= 48, data[j] <= 57 { length = length * 10 + Int(data[j] - 48); j += 1 }
-                return (end, length)
-            }
-            while line < end, data[line] != 10 { line += 1 }
-            line += 1
-        }
-        return nil
     }
 
     /// Sends a call and decodes the reply, throwing on a xenops error.
