@@ -62,6 +62,25 @@ extension DomainConfigBuilder {
 
     // MARK: - HVM
 
+    /// The least video RAM qemu-xen's emulated card accepts, in KiB (libxl refuses less with
+    /// "videoram must be at least … MB"): 8 MiB for Cirrus, 16 MiB for standard VGA.
+    static func minimumVideoKiB(_ kind: libxl_vga_interface_type) -> UInt64? {
+        switch kind {
+        case LIBXL_VGA_INTERFACE_TYPE_CIRRUS: 8 * 1024
+        case LIBXL_VGA_INTERFACE_TYPE_STD: 16 * 1024
+        default: nil
+        }
+    }
+
+    /// XAPI's default `video_mib` is 4, sized for the qemu-trad device model xenopsd used;
+    /// qemu-xen needs more. Rather than refuse every default HVM VM, raise the video RAM to the
+    /// card's minimum and say so in the log (the guest gets more video memory, never less).
+    func raiseVideoMemoryToMinimum(_ b: inout libxl_domain_build_info) {
+        guard let minimum = Self.minimumVideoKiB(b.u.hvm.vga.kind), b.video_memkb < minimum else { return }
+        logger.info("hvm video memory raised from \(b.video_memkb / 1024) MiB to \(minimum / 1024) MiB: qemu-xen's \(b.u.hvm.vga.kind == LIBXL_VGA_INTERFACE_TYPE_STD ? "standard VGA" : "Cirrus") card needs at least that much")
+        b.video_memkb = minimum
+    }
+
     func hvm(_ h: HVMInfo, vm: VM, c_info: inout libxl_domain_create_info, into b: inout libxl_domain_build_info) throws(TranslationError) {
         libxl_defbool_set(&c_info.hap, h.hap)
         b.device_model_version = LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN
@@ -89,6 +108,9 @@ extension DomainConfigBuilder {
             throw .invalid("hvm_info.video_mib", "\(h.videoMib) MiB of video memory is outside 1…256", remedy: "Use 4, 8 or 16 MiB.")
         }
         b.video_memkb = UInt64(h.videoMib) * 1024
+
+        // Video RAM below qemu-xen's minimum is raised by raiseVideoMemoryToMinimum once
+        // platformdata (which may set "videoram") has been applied.
 
         // VNC is always on, as xenopsd starts it for every HVM guest; 127.0.0.1 unless vnc_ip says otherwise.
         libxl_defbool_set(&b.u.hvm.vnc.enable, true)

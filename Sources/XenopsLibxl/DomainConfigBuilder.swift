@@ -78,6 +78,7 @@ public struct DomainConfigBuilder: Sendable {
             try hvm(info, vm: vm, c_info: &d.pointee.c_info, into: &d.pointee.b_info)
         }
         try applyPlatform(vm.platformdata, guest: guest, into: d)
+        if case .hvm = vm.ty { raiseVideoMemoryToMinimum(&d.pointee.b_info) }
 
         try disks(orderForBoot(spec.vbds, bootDisk: bootDisk), guest: guest, into: d)
         try nics(spec.vifs, guest: guest, into: d)

@@ -20,6 +20,9 @@ public struct ConformanceSettings: Sendable {
     public var scratchDirectory: String
     /// Whether HVM domains can be built here (nested Xen under TCG cannot).
     public var supportsHVM: Bool
+    /// Whether Xen can track a running guest's dirty pages (log-dirty mode), which a live
+    /// save needs (nested Xen under TCG refuses it for PV guests).
+    public var supportsLiveSave: Bool
     /// Seconds a guest gets to acknowledge a shutdown request.
     public var ackTimeout: Double
     /// Seconds a guest gets to shut down after acknowledging.
@@ -28,13 +31,18 @@ public struct ConformanceSettings: Sendable {
     public var eventTimeout: Double
     /// Prefix of test domain names, so leftovers are easy to spot.
     public var namePrefix: String
+    /// Block devices (e.g. loop devices) that ``ConformanceContext/makeDiskImage(name:bytes:)``
+    /// hands out instead of creating sparse files, each to one case at a time. A dom0 without
+    /// QEMU can back guest disks only with block devices (libxl's `phy` backend): files need
+    /// the qdisk backend, which is QEMU.
+    public var blockDevices: [String]
 
     /// Settings; only the kernel and the scratch directory have no default.
     public init(
         kernelPath: String, ramdiskPath: String? = nil, kernelCommandLine: String = "console=hvc0",
         memoryBytes: Int64 = 128 << 20, bridge: String = "xenbr0", scratchDirectory: String,
-        supportsHVM: Bool = true, ackTimeout: Double = 30, shutdownTimeout: Double = 60,
-        eventTimeout: Double = 30, namePrefix: String = "conformance"
+        supportsHVM: Bool = true, supportsLiveSave: Bool = true, ackTimeout: Double = 30, shutdownTimeout: Double = 60,
+        eventTimeout: Double = 30, namePrefix: String = "conformance", blockDevices: [String] = []
     ) {
         self.kernelPath = kernelPath
         self.ramdiskPath = ramdiskPath
@@ -43,10 +51,12 @@ public struct ConformanceSettings: Sendable {
         self.bridge = bridge
         self.scratchDirectory = scratchDirectory
         self.supportsHVM = supportsHVM
+        self.supportsLiveSave = supportsLiveSave
         self.ackTimeout = ackTimeout
         self.shutdownTimeout = shutdownTimeout
         self.eventTimeout = eventTimeout
         self.namePrefix = namePrefix
+        self.blockDevices = blockDevices
     }
 }
 
@@ -64,22 +74,26 @@ public final class ConformanceContext: Sendable {
     public let events: ConformanceEventLog
     /// VM uuids handed out by ``makeSpec(name:hvm:vcpus:vcpuMax:memoryBytes:)`` and files made
     /// by ``makeDiskImage(name:bytes:)`` in this scope, for ``cleanUp()``.
-    private let owned = Mutex<(vms: [String], files: [String])>(([], []))
+    private let owned = Mutex<(vms: [String], files: [String], devices: [String])>(([], [], []))
+    /// The ``ConformanceSettings/blockDevices`` some scope is using, shared by all scopes.
+    private let devicesInUse: DevicesInUse
 
     /// Starts consuming `hypervisor.events`.
     public convenience init(hypervisor: any Hypervisor, settings: ConformanceSettings) {
-        self.init(hypervisor: hypervisor, settings: settings, events: ConformanceEventLog(hypervisor: hypervisor))
+        self.init(hypervisor: hypervisor, settings: settings, events: ConformanceEventLog(hypervisor: hypervisor), devicesInUse: DevicesInUse())
     }
 
-    private init(hypervisor: any Hypervisor, settings: ConformanceSettings, events: ConformanceEventLog) {
+    private init(hypervisor: any Hypervisor, settings: ConformanceSettings, events: ConformanceEventLog, devicesInUse: DevicesInUse) {
         self.hypervisor = hypervisor
         self.settings = settings
         self.events = events
+        self.devicesInUse = devicesInUse
     }
 
-    /// A context sharing this one's hypervisor, settings and event log, with its own cleanup list.
+    /// A context sharing this one's hypervisor, settings, event log and block devices, with its
+    /// own cleanup list.
     public func scoped() -> ConformanceContext {
-        ConformanceContext(hypervisor: hypervisor, settings: settings, events: events)
+        ConformanceContext(hypervisor: hypervisor, settings: settings, events: events, devicesInUse: devicesInUse)
     }
 
     /// A spec for a small test VM with a fresh uuid: a PV guest booting
@@ -125,8 +139,22 @@ public final class ConformanceContext: Sendable {
     }
 
     /// Creates a sparse file of `bytes` in the scratch directory (a raw disk or ISO image) and
-    /// returns its path. It is deleted by ``cleanUp()``.
+    /// returns its path. It is deleted by ``cleanUp()``. When the settings list
+    /// ``ConformanceSettings/blockDevices``, returns a free one of those instead (released by
+    /// ``cleanUp()``), whatever its size.
     public func makeDiskImage(name: String, bytes: Int64 = 16 << 20) throws -> String {
+        if !settings.blockDevices.isEmpty {
+            let device = devicesInUse.paths.withLock { inUse -> String? in
+                guard let free = settings.blockDevices.first(where: { !inUse.contains($0) }) else { return nil }
+                inUse.insert(free)
+                return free
+            }
+            guard let device else {
+                throw ConformanceFailure("all \(settings.blockDevices.count) block devices (\(settings.blockDevices.joined(separator: ", "))) are in use; give more")
+            }
+            owned.withLock { $0.devices.append(device) }
+            return device
+        }
         let path = (settings.scratchDirectory as NSString).appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)")
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ConformanceFailure("cannot create disk image \(path): \(String(cString: strerror(errno)))") }
@@ -146,15 +174,17 @@ public final class ConformanceContext: Sendable {
     /// Destroys the domain of every VM this scope made a spec for and deletes its files.
     /// Returns what could not be cleaned up.
     public func cleanUp() async -> [String] {
-        let (vms, files) = owned.withLock { o in
-            defer { o = ([], []) }
-            return (o.vms, o.files)
+        let (vms, files, devices) = owned.withLock { o in
+            defer { o = ([], [], []) }
+            return (o.vms, o.files, o.devices)
         }
         var problems: [String] = []
         for vm in vms.reversed() {
             do { try await hypervisor.destroy(vm: vm) } catch { problems.append("destroy \(vm): \(error)") }
         }
         for file in files { unlink(file) }
+        // Released only after the domains using them are gone.
+        devicesInUse.paths.withLock { $0.subtract(devices) }
         return problems
     }
 
@@ -162,6 +192,12 @@ public final class ConformanceContext: Sendable {
     public func waitForEvent(about vm: String, _ what: String, matching: @escaping @Sendable (BackendEvent) -> Bool) async throws -> BackendEvent {
         try await events.wait(for: what, timeout: settings.eventTimeout) { $0.vm == vm && matching($0) }
     }
+}
+
+/// Block devices handed out by some scope of a ``ConformanceContext`` (a class, so that the
+/// scopes share one set).
+final class DevicesInUse: Sendable {
+    let paths = Mutex<Set<String>>([])
 }
 
 /// The single consumer of a hypervisor's event stream: records every event so that cases can

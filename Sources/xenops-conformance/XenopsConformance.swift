@@ -47,8 +47,14 @@ struct XenopsConformance: AsyncParsableCommand {
     @Option(help: "Where scratch disk images and save files go.")
     var scratchDirectory = "/var/tmp"
 
+    @Option(name: .customLong("block-device"), help: ArgumentHelp("A block device (e.g. a loop device) to use as a test disk instead of a sparse file; repeat for more. Needed where dom0 has no QEMU, which file-backed disks need.", valueName: "path"))
+    var blockDevices: [String] = []
+
     @Flag(help: "The host cannot build HVM guests (nested Xen under TCG): skip HVM cases.")
     var noHvm = false
+
+    @Flag(help: "The host cannot track dirty pages (log-dirty mode; nested Xen under TCG): skip the live-save case.")
+    var noLiveSave = false
 
     @Option(help: "Seconds a guest gets to acknowledge a shutdown request.")
     var ackTimeout = 30.0
@@ -103,8 +109,8 @@ struct XenopsConformance: AsyncParsableCommand {
         let settings = ConformanceSettings(
             kernelPath: kernel ?? "/nonexistent/vmlinuz", ramdiskPath: ramdisk, kernelCommandLine: cmdline,
             memoryBytes: memoryMib << 20, bridge: bridge, scratchDirectory: scratchDirectory,
-            supportsHVM: !noHvm, ackTimeout: ackTimeout * timeScale, shutdownTimeout: shutdownTimeout * timeScale,
-            eventTimeout: eventTimeout * timeScale, namePrefix: "conformance")
+            supportsHVM: !noHvm, supportsLiveSave: !noLiveSave, ackTimeout: ackTimeout * timeScale, shutdownTimeout: shutdownTimeout * timeScale,
+            eventTimeout: eventTimeout * timeScale, namePrefix: "conformance", blockDevices: blockDevices)
         let hypervisor: any Hypervisor
         do {
             hypervisor = try await makeBackend(logger: logger)

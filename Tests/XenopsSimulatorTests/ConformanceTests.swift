@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import XenopsBackend
 import XenopsSimulator
@@ -17,6 +18,27 @@ struct ConformanceTests {
     func persistentWithLatency(_ check: BackendConformance.Case) async throws {
         try await withTemporaryDirectory { dir in
             try await run(check, SimulatorConfiguration(statePath: dir.file("state/simulator.json"), stepLatency: .milliseconds(2)))
+        }
+    }
+
+    /// With block devices configured, disks come from them, one case at a time each, and a
+    /// device is free again once its case is cleaned up.
+    @Test func blockDevicesAreHandedOutOneAtATime() async throws {
+        try await withTemporaryDirectory { dir in
+            let sim = try SimulatedHypervisor(configuration: SimulatorConfiguration())
+            let context = ConformanceContext(
+                hypervisor: sim,
+                settings: ConformanceSettings(kernelPath: "/simulated/vmlinuz", scratchDirectory: dir.path, blockDevices: ["/dev/loop7", "/dev/loop8"]))
+            let first = context.scoped()
+            let second = context.scoped()
+            #expect(try first.makeDiskImage(name: "a.img") == "/dev/loop7")
+            #expect(try second.makeDiskImage(name: "b.img") == "/dev/loop8")
+            #expect(throws: ConformanceFailure.self) { try second.makeDiskImage(name: "c.img") }
+            #expect(await first.cleanUp().isEmpty)
+            #expect(try second.makeDiskImage(name: "c.img") == "/dev/loop7")
+            // Block devices stand in for image files: none was created.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+            await sim.close()
         }
     }
 

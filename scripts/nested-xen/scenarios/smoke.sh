@@ -87,10 +87,19 @@ guest_gone() { # NAME: no longer in xl list
     ! awk -v n="$1" '$1 == n { found = 1 } END { exit !found }' <<<"$list"
 }
 
-guest_cycle() { # NAME
+registers_kept() { # dom0's SIMD registers and memcpy stay right while Xen switches to a guest and back
+    [ -x "$NESTED_XEN_SHARE/bin/regcheck" ] || { echo "no bin/regcheck in the share"; return 1; }
+    timeout 60 "$NESTED_XEN_SHARE/bin/regcheck" 8 4 >"$OUT/regcheck.txt" 2>&1
+    local rc=$?
+    cat "$OUT/regcheck.txt"
+    [ "$rc" = 0 ]
+}
+
+guest_cycle() { # NAME [EXTRA-CHECK-NAME FUNCTION]: checks made while the guest runs
     check "$1-create" guest_create "$1"
     check "$1-running" guest_running "$1"
     check "$1-console-alive" guest_alive "$1"
+    [ $# -ge 3 ] && check "$2" "$3"
     check "$1-destroy" guest_destroy "$1"
     check "$1-gone" guest_gone "$1"
 }
@@ -121,7 +130,7 @@ hostfwd() { # the host fetches a page from dom0:8000 through QEMU's hostfwd
 
 check xen-up xen_up
 check dom0-listed dom0_listed
-guest_cycle tinypv
+guest_cycle tinypv dom0-registers-kept registers_kept
 if [ "$PVH" = 1 ]; then guest_cycle tinypvh; fi
 check libxl-probe libxl_probe
 check hostfwd hostfwd
