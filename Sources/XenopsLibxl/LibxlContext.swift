@@ -27,8 +27,12 @@ public final class LibxlContext: Sendable {
     private let hooks: HookTables
     private let closed = Atomic<Bool>(false)
 
-    /// libxl's recent error messages about a domain (for failures reported on completion).
-    func recentErrors(domid: UInt32) -> [String] { libxlLogger.recentErrors(domid: Int(domid)) }
+    /// libxl's recent error messages about a domain (for failures reported on completion);
+    /// with `since`, those logged after that ``errorMark()`` including ones naming no domain.
+    func recentErrors(domid: UInt32, since mark: UInt64? = nil) -> [String] { libxlLogger.recentErrors(domid: Int(domid), since: mark) }
+
+    /// A mark for ``recentErrors(domid:since:)``.
+    func errorMark() -> UInt64 { libxlLogger.errorMark() }
 
     /// The `libxl_ctx *` for libxl calls.
     var raw: OpaquePointer { ctx.raw }

@@ -179,9 +179,20 @@ extension LibxlHypervisor {
             if suspended {
                 _ = try? await call("save", vm: vm) { LibxlError.clearThreadMessage(); return libxl_domain_resume(ctx.raw, d.domid, 1, nil) }
             }
+            if live, Self.isLogDirtyRefusal(error) {
+                throw BackendError.unsupported(
+                    operation: "live save", backend: "libxl",
+                    reason: "Xen refused to track the dirty pages of domain \(d.domid) (log-dirty mode: \"\(error)\"); the guest was left running. This Xen cannot live-save or live-migrate it (a nested Xen or one built without shadow paging); a non-live save works")
+            }
             throw error
         }
         logger.info("saved domain \(d.domid) of VM \(vm)\(live ? " (live)" : "")")
+    }
+
+    /// Whether a failed save failed because Xen refused log-dirty mode (libxc's "Failed to
+    /// enable logdirty", EOPNOTSUPP), which libxl reports only as a guest timeout.
+    static func isLogDirtyRefusal(_ error: any Error) -> Bool {
+        "\(error)".contains("Failed to enable logdirty")
     }
 
     /// A PV or PVH guest can be suspended only once its kernel has set up its PV interfaces

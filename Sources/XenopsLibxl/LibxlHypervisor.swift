@@ -130,6 +130,7 @@ public final class LibxlHypervisor: Hypervisor {
         _ start: @escaping @Sendable (UnsafePointer<libxl_asyncop_how>) -> Int32
     ) async throws {
         let registry = AsyncOperations.shared
+        let errorMark = context.errorMark()
         let token = registry.reserve(function, keepAlive: keepAlive)
         let ctx = self.ctx
         let submitted = pool.submit(function) {
@@ -154,9 +155,10 @@ public final class LibxlHypervisor: Hypervisor {
             }
         }
         if case .failure(var e) = result {
-            // libxl may have logged the cause on another thread: use its messages about the domain.
+            // libxl may have logged the cause on another thread (or its save helper did): use the
+            // errors logged during the operation about the domain or about no domain in particular.
             if e.detail == AsyncOperations.noMessage, let id = domid(), id != CXL_INVALID_DOMID {
-                let recent = context.recentErrors(domid: id)
+                let recent = context.recentErrors(domid: id, since: errorMark)
                 if !recent.isEmpty { e.detail = recent.joined(separator: "; ") }
             }
             throw e.backendError(operation: operation, vm: vm, neededBytes: neededBytes)

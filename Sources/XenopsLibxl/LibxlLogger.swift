@@ -14,8 +14,15 @@ final class LibxlLogger: @unchecked Sendable {  // @unchecked: immutable after i
     let raw: UnsafeMutablePointer<xentoollog_logger>
     private let sink: Unmanaged<LibxlLogSink>
 
-    /// The recent libxl error messages about a domain, oldest first.
-    func recentErrors(domid: Int) -> [String] { sink.takeUnretainedValue().recentErrors(domid: domid) }
+    /// The recent libxl error messages about a domain, oldest first; with `since`, only those
+    /// logged after that ``errorMark``, plus the ones naming no domain (libxc's, e.g. "Failed to
+    /// enable logdirty", do not say which domain they are about).
+    func recentErrors(domid: Int, since mark: UInt64? = nil) -> [String] {
+        sink.takeUnretainedValue().recentErrors(domid: domid, since: mark)
+    }
+
+    /// A mark to pass to ``recentErrors(domid:since:)``: errors logged after now.
+    func errorMark() -> UInt64 { sink.takeUnretainedValue().errorMark() }
 
     /// Creates a logger that forwards messages at or above the level `logger` lets through.
     init(logger: Logger) {
@@ -70,8 +77,9 @@ final class LibxlLogger: @unchecked Sendable {  // @unchecked: immutable after i
 /// Where the trampoline delivers messages.
 final class LibxlLogSink: Sendable {
     let logger: Logger
-    /// The most recent error-level messages, with the domain they name, oldest first.
-    private let errors = Mutex<[(domid: Int?, message: String)]>([])
+    /// The most recent error-level messages, with the domain they name and a sequence number,
+    /// oldest first; `next` numbers the next one.
+    private let errors = Mutex<(next: UInt64, kept: [(seq: UInt64, domid: Int?, message: String)])>((1, []))
     static let keptErrors = 64
 
     init(logger: Logger) { self.logger = logger }
@@ -85,17 +93,28 @@ final class LibxlLogSink: Sendable {
         if errnoval >= 0 { text += " (errno \(errnoval): \(String(cString: strerror(errnoval))))" }
         if level >= Int32(XTL_ERROR.rawValue) {
             errors.withLock { e in
-                e.append((domid, text))
-                if e.count > Self.keptErrors { e.removeFirst(e.count - Self.keptErrors) }
+                e.kept.append((e.next, domid, text))
+                e.next += 1
+                if e.kept.count > Self.keptErrors { e.kept.removeFirst(e.kept.count - Self.keptErrors) }
             }
         }
         logger.log(level: LibxlLogger.logLevel(xtl: level), "\(text)", metadata: metadata)
     }
 
-    /// The recent error messages about `domid` (at most `limit`, oldest first).
-    func recentErrors(domid: Int, limit: Int = 6) -> [String] {
-        errors.withLock { e in Array(e.filter { $0.domid == domid }.suffix(limit).map(\.message)) }
+    /// The recent error messages about `domid` (at most `limit`, oldest first); after `mark`,
+    /// also those naming no domain.
+    func recentErrors(domid: Int, since mark: UInt64? = nil, limit: Int = 6) -> [String] {
+        errors.withLock { e in
+            let wanted = e.kept.filter { entry in
+                guard let mark else { return entry.domid == domid }
+                return entry.seq > mark && (entry.domid == domid || entry.domid == nil)
+            }
+            return Array(wanted.suffix(limit).map(\.message))
+        }
     }
+
+    /// The sequence number of the latest error so far.
+    func errorMark() -> UInt64 { errors.withLock { $0.next - 1 } }
 }
 
 /// The C sink the XenGlue logger calls, on whatever thread libxl logs from. A nonisolated

@@ -66,6 +66,12 @@ enum ExpectedError {
         return false
     }
 
+    /// "This backend or host cannot do that".
+    static func isUnsupported(_ error: any Error) -> Bool {
+        if case .unsupported? = error as? BackendError { return true }
+        return false
+    }
+
     /// Any ``BackendError`` (backends throw only these).
     static func isBackendError(_ error: any Error) -> Bool { error is BackendError }
 }

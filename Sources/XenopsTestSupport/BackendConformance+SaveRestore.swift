@@ -40,13 +40,44 @@ extension BackendConformance {
         Case("save-restore-pipe", "save into a pipe while a restore reads the other end (the migration shape, not live)") { c in
             try await saveThroughPipe(c, live: false)
         },
-        Case("save-restore-live", "a live save (memory copied while the guest runs) into a pipe while a restore reads the other end") { c in
+        Case("save-restore-live", "a live save (memory copied while the guest runs) into a pipe while a restore reads the other end; where the host cannot track dirty pages, a clear unsupported error that leaves the guest running") { c in
             guard c.settings.supportsLiveSave else {
-                throw ConformanceSkip("this host cannot track dirty pages (log-dirty mode), which a live save needs")
+                try await liveSaveRefused(c)
+                return
             }
             try await saveThroughPipe(c, live: true)
         },
     ]
+
+    /// On a host without log-dirty mode: a live save fails with ``BackendError/unsupported``,
+    /// the guest keeps running, and nothing was restored.
+    static func liveSaveRefused(_ c: ConformanceContext) async throws {
+        let h = c.hypervisor
+        let source = c.makeSpec()
+        let target = c.makeSpec()
+        _ = try await h.createDomain(source)
+        try await h.unpause(vm: source.vm.id)
+        var fds: [Int32] = [0, 0]
+        try Verify.that(pipe(&fds) == 0, "pipe() failed")
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        async let saved: Result<Void, any Error> = BackendConformance.outcome {
+            defer { close(writeEnd) }
+            try await h.save(vm: source.vm.id, to: writeEnd, live: true)
+        }
+        async let restored: Result<DomainInfo, any Error> = BackendConformance.outcome {
+            defer { close(readEnd) }
+            return try await h.restore(target, from: readEnd)
+        }
+        let (saveResult, restoreResult) = await (saved, restored)
+        guard case .failure(let error) = saveResult else {
+            throw ConformanceFailure("the live save succeeded on a host said not to support it: drop --no-live-save")
+        }
+        try Verify.that(ExpectedError.isUnsupported(error), "the refused live save threw \(error), not an unsupported error")
+        try Verify.that((try? restoreResult.get()) == nil, "a restore from a refused live save succeeded")
+        try await expectState(c, source.vm.id, .running, "of the source after the refused live save")
+        try Verify.that(try await h.domainInfo(vm: target.vm.id) == nil, "the refused live save left a domain for the target")
+    }
 
     /// Saves a running guest into a pipe while a restore reads the other end, as a migration
     /// does, and checks both sides.

@@ -127,7 +127,7 @@ import XenopsTestSupport
             let json = #"{"backend":"simulator","state_dir":"\#(dir)/cfg-state","socket":"\#(dir)/cfg.sock","workers":4,"log_level":"info","sim_cpus":4}"#
             _ = FileManager.default.createFile(atPath: config, contents: Data(json.utf8))
             let process = try daemon.spawn(["--config", config, "--socket", dir + "/flag.sock"])
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            defer { process.killAndWait() }
             let path = dir + "/flag.sock"
             var answered = false
             for _ in 0..<600 where !answered {
@@ -138,7 +138,7 @@ import XenopsTestSupport
             #expect(FileManager.default.fileExists(atPath: dir + "/cfg-state/state.db"))
             #expect(!FileManager.default.fileExists(atPath: dir + "/cfg.sock"))
             kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            #expect(process.waitForExit(), "xenopsd did not exit on SIGTERM")
             #expect(process.terminationStatus == 0)
         }
     }

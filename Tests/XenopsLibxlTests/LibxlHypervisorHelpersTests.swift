@@ -32,6 +32,13 @@ import XenopsCore
         #expect(throws: BackendError.self) { try LibxlHypervisor.prepareStreamFD(-1, operation: "save") }
     }
 
+    @Test func aRefusedLogDirtyModeIsRecognised() {
+        let refused = BackendError.failed(operation: "save (libxl_domain_suspend)", code: -8, detail: "libxl error ERROR_GUEST_TIMEDOUT: Failed to enable logdirty: 95,22,0 (errno 22: Invalid argument); Save failed", remedy: "")
+        let other = BackendError.failed(operation: "save (libxl_domain_suspend)", code: -8, detail: "libxl error ERROR_GUEST_TIMEDOUT: domain did not respond to suspend request", remedy: "")
+        #expect(LibxlHypervisor.isLogDirtyRefusal(refused))
+        #expect(!LibxlHypervisor.isLogDirtyRefusal(other))
+    }
+
     @Test func timeoutsTolerateNonsense() {
         #expect(LibxlHypervisor.duration(seconds: 1.5) == .milliseconds(1500))
         #expect(LibxlHypervisor.duration(seconds: -1) == .zero)

@@ -20,6 +20,27 @@ import XenGlue
         #expect(entries[1].level == .trace && entries[1].metadata["domid"] == nil)
     }
 
+    /// A failed asynchronous operation is explained by the errors logged while it ran: those
+    /// about its domain and, since libxc's do not name one, those about no domain.
+    @Test func errorsSinceAMarkIncludeTheOnesNamingNoDomain() {
+        let logger = LibxlLogger(logger: LogCapture().logger)
+        let raw = UnsafeMutableRawPointer(logger.raw)
+        let error = Int32(XTL_ERROR.rawValue)
+        xg_logger_emit(raw, error, -1, "xc", "an old libxc error")
+        xg_logger_emit(raw, error, -1, "libxl", "libxl_x.c:1: Domain 3:an old error about domain 3")
+        let mark = logger.errorMark()
+        xg_logger_emit(raw, error, 95, "xc", "Failed to enable logdirty")
+        xg_logger_emit(raw, error, -1, "libxl", "libxl_x.c:2: Domain 4:about another domain")
+        xg_logger_emit(raw, Int32(XTL_INFO.rawValue), -1, "xc", "not an error")
+        xg_logger_emit(raw, error, -1, "libxl", "libxl_x.c:3: Domain 3:saving domain: did not respond")
+        #expect(logger.recentErrors(domid: 3, since: mark) == [
+            "Failed to enable logdirty (errno 95: Operation not supported)",
+            "libxl_x.c:3: Domain 3:saving domain: did not respond",
+        ])
+        #expect(logger.recentErrors(domid: 3) == ["libxl_x.c:1: Domain 3:an old error about domain 3", "libxl_x.c:3: Domain 3:saving domain: did not respond"])
+        #expect(logger.recentErrors(domid: 3, since: logger.errorMark()).isEmpty)
+    }
+
     @Test func theLastErrorOfTheThreadFeedsTheChecker() {
         let capture = LogCapture()
         let logger = LibxlLogger(logger: capture.logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import XenopsStore
+import XenopsTestSupport
 
 /// The crash test of the project issue: a child process killed with SIGKILL in the middle
 /// of writes, 50 rounds; the store always opens and holds either the old or the new record.
@@ -59,8 +60,8 @@ struct TortureRun {
     ///   other tests' sockets in the same process.
     init(executable: URL, path: String, output: String, killAfterMicroseconds delay: UInt32) throws {
         let outPath = output + ".out", errPath = output + ".err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = [path]
@@ -75,7 +76,7 @@ struct TortureRun {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
-        defer { if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() } }
+        defer { process.killAndWait() }
 
         // Wait for the first committed generation; a hung writer must not hang the test.
         let deadline = Date().addingTimeInterval(Self.startTimeout)
@@ -86,7 +87,7 @@ struct TortureRun {
 
         usleep(delay)
         kill(pid, SIGKILL)
-        process.waitUntilExit()
+        process.waitForExit()
         // Everything the writer printed before it died is in the file.
         let output = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
         stderr = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

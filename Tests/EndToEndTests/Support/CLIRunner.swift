@@ -1,4 +1,5 @@
 import Foundation
+import XenopsTestSupport
 
 /// Runs the real `xenopsctl` binary and captures what it printed and how it exited.
 ///
@@ -88,7 +89,7 @@ struct CLIRunner: Sendable {
             }
             if process.isRunning {
                 process.terminate()
-                process.waitUntilExit()
+                if !process.waitForExit(timeout: .seconds(10)) { process.killAndWait() }
                 let partial = result()
                 throw DaemonError("xenopsctl \(process.arguments?.joined(separator: " ") ?? "") did not exit within \(timeout)\n\(partial)")
             }
@@ -99,7 +100,7 @@ struct CLIRunner: Sendable {
         func stop() {
             if process.isRunning {
                 process.terminate()
-                process.waitUntilExit()
+                if !process.waitForExit(timeout: .seconds(10)) { process.killAndWait() }
             }
             try? FileManager.default.removeItem(at: directory)
         }

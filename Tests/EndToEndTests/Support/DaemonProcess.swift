@@ -122,10 +122,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Kills the daemon if it still runs and removes every file it used.
     func cleanup() {
-        if let process, process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process?.killAndWait()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
