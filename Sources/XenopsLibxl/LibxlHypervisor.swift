@@ -157,12 +157,23 @@ public final class LibxlHypervisor: Hypervisor {
         if case .failure(var e) = result {
             // libxl may have logged the cause on another thread (or its save helper did): use the
             // errors logged during the operation about the domain or about no domain in particular.
-            if e.detail == AsyncOperations.noMessage, let id = domid(), id != CXL_INVALID_DOMID {
-                let recent = context.recentErrors(domid: id, since: errorMark)
-                if !recent.isEmpty { e.detail = recent.joined(separator: "; ") }
+            // Even when the completing thread had a message of its own, libxc's (the actual
+            // cause, e.g. "Failed to enable logdirty") came from elsewhere: put them first.
+            if let id = domid(), id != CXL_INVALID_DOMID {
+                e.detail = Self.explain(e.detail, with: context.recentErrors(domid: id, since: errorMark))
             }
             throw e.backendError(operation: operation, vm: vm, neededBytes: neededBytes)
         }
+    }
+}
+
+extension LibxlHypervisor {
+    /// `detail` (libxl's message on the completing thread, or ``AsyncOperations/noMessage``)
+    /// with the operation's other logged errors in front, each once.
+    static func explain(_ detail: String, with logged: [String]) -> String {
+        let others = logged.filter { !detail.contains($0) && !$0.contains(detail) }
+        if detail == AsyncOperations.noMessage { return logged.isEmpty ? detail : logged.joined(separator: "; ") }
+        return (others + [detail]).joined(separator: "; ")
     }
 }
 

@@ -39,6 +39,15 @@ import XenopsCore
         #expect(!LibxlHypervisor.isLogDirtyRefusal(other))
     }
 
+    @Test func anOperationsFailureIsExplainedByEverythingItLogged() {
+        let libxl = "libxl_stream_write.c:347: Domain 3:saving domain: domain did not respond to suspend request"
+        let logged = ["Failed to enable logdirty: 95,22,0 (errno 22: Invalid argument)", "Save failed", libxl + " (errno 22: Invalid argument)"]
+        #expect(LibxlHypervisor.explain(libxl, with: logged) == "Failed to enable logdirty: 95,22,0 (errno 22: Invalid argument); Save failed; " + libxl)
+        #expect(LibxlHypervisor.explain(AsyncOperations.noMessage, with: logged) == logged.joined(separator: "; "))
+        #expect(LibxlHypervisor.explain(AsyncOperations.noMessage, with: []) == AsyncOperations.noMessage)
+        #expect(LibxlHypervisor.explain(libxl, with: []) == libxl)
+    }
+
     @Test func timeoutsTolerateNonsense() {
         #expect(LibxlHypervisor.duration(seconds: 1.5) == .milliseconds(1500))
         #expect(LibxlHypervisor.duration(seconds: -1) == .zero)

@@ -192,6 +192,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 : >"$OUT/timing-daemon.txt"
 : >"$OUT/timing-xl.txt"
+: >"$OUT/timing-cli.txt"
 for round in 1 2 3; do
     t0=$(date +%s.%N); ctl vm start $VM; t1=$(date +%s.%N)
     is_unpaused $VM && elapsed "$t0" "$t1" >>"$OUT/timing-daemon.txt" && echo >>"$OUT/timing-daemon.txt"
@@ -199,12 +200,16 @@ for round in 1 2 3; do
     t0=$(date +%s.%N); timeout 120 xl create /tmp/xlguest.cfg >>"$OUT/xl.log" 2>&1; t1=$(date +%s.%N)
     is_unpaused xlguest && elapsed "$t0" "$t1" >>"$OUT/timing-xl.txt" && echo >>"$OUT/timing-xl.txt"
     xl destroy xlguest 2>/dev/null
+    # What of the daemon's figure is the CLI itself: start xenopsctl and make one call.
+    t0=$(date +%s.%N); ctl_out host info >/dev/null; t1=$(date +%s.%N)
+    elapsed "$t0" "$t1" >>"$OUT/timing-cli.txt" && echo >>"$OUT/timing-cli.txt"
     log "timing round $round done"
 done
 {
     echo "first daemon vm start of the run (cold caches): $(head -1 "$OUT/timing.txt" | sed 's/.*: //')"
     echo "daemon vm start (VM.start + VM.unpause, waited), median of 3: $(median <"$OUT/timing-daemon.txt") s ($(tr '\n' ' ' <"$OUT/timing-daemon.txt"| xargs))"
     echo "xl create of the same guest, median of 3: $(median <"$OUT/timing-xl.txt") s ($(tr '\n' ' ' <"$OUT/timing-xl.txt" | xargs))"
+    echo "xenopsctl start-up plus one call (host info), median of 3: $(median <"$OUT/timing-cli.txt") s ($(tr '\n' ' ' <"$OUT/timing-cli.txt" | xargs))"
 } >"$OUT/timing-summary.txt"
 mv "$OUT/timing-summary.txt" "$OUT/timing.txt"
 
