@@ -34,7 +34,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Crash-test helper for XenopsStoreTests: writes generations of a VM record until killed.
-        .executableTarget(name: "xenops-store-torture", dependencies: ["XenopsStore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "xenops-store-torture", dependencies: ["XenopsStore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         // The toolstack: per-VM FIFO queues, tasks, UPDATES, reconciliation, lifecycle actions.
         .target(
             name: "XenopsEngine",
@@ -123,7 +123,7 @@ let package = Package(
             dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsSimulatorTests",
             dependencies: ["XenopsSimulator", "XenopsTestSupport"],

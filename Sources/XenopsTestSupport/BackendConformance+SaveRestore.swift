@@ -57,19 +57,7 @@ extension BackendConformance {
         let target = c.makeSpec()
         _ = try await h.createDomain(source)
         try await h.unpause(vm: source.vm.id)
-        var fds: [Int32] = [0, 0]
-        try Verify.that(pipe(&fds) == 0, "pipe() failed")
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
-        async let saved: Result<Void, any Error> = BackendConformance.outcome {
-            defer { close(writeEnd) }
-            try await h.save(vm: source.vm.id, to: writeEnd, live: true)
-        }
-        async let restored: Result<DomainInfo, any Error> = BackendConformance.outcome {
-            defer { close(readEnd) }
-            return try await h.restore(target, from: readEnd)
-        }
-        let (saveResult, restoreResult) = await (saved, restored)
+        let (saveResult, restoreResult) = try await saveIntoRestore(h, source: source, target: target, live: true)
         guard case .failure(let error) = saveResult else {
             throw ConformanceFailure("the live save succeeded on a host said not to support it: drop --no-live-save")
         }
@@ -87,10 +75,24 @@ extension BackendConformance {
         let target = c.makeSpec()
         let sourceInfo = try await h.createDomain(source)
         try await h.unpause(vm: source.vm.id)
+        let (saveResult, restoreResult) = try await saveIntoRestore(h, source: source, target: target, live: live)
+        try saveResult.get()
+        let info = try restoreResult.get()
+        try Verify.equal(info.uuid, target.vm.id, "uuid of the restored domain")
+        try Verify.equal(info.state, .paused, "state after restore")
+        try Verify.that(info.domid != sourceInfo.domid, "the restored domain reuses the source's domid \(info.domid)")
+        try await expectState(c, source.vm.id, .shutdown(.suspend), "of the source after save")
+        try await h.unpause(vm: target.vm.id)
+        try await expectState(c, target.vm.id, .running, "after unpausing the restored domain")
+    }
+
+    /// Saves `source`'s domain into a pipe while `target` is restored from the other end;
+    /// returns both outcomes once both sides have finished.
+    static func saveIntoRestore(_ h: any Hypervisor, source: DomainSpec, target: DomainSpec, live: Bool) async throws -> (Result<Void, any Error>, Result<DomainInfo, any Error>) {
         var fds: [Int32] = [0, 0]
+        try Verify.that(pipe(&fds) == 0, "pipe() failed")
         // Close-on-exec: a backend's helper processes must get only the end they are given,
         // or a stray write end keeps the reader from ever seeing EOF.
-        try Verify.that(pipe(&fds) == 0, "pipe() failed")
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         // Each side closes its end when done so the other side sees EOF or EPIPE instead of hanging.
@@ -102,14 +104,6 @@ extension BackendConformance {
             defer { close(readEnd) }
             return try await h.restore(target, from: readEnd)
         }
-        let (saveResult, restoreResult) = await (saved, restored)
-        try saveResult.get()
-        let info = try restoreResult.get()
-        try Verify.equal(info.uuid, target.vm.id, "uuid of the restored domain")
-        try Verify.equal(info.state, .paused, "state after restore")
-        try Verify.that(info.domid != sourceInfo.domid, "the restored domain reuses the source's domid \(info.domid)")
-        try await expectState(c, source.vm.id, .shutdown(.suspend), "of the source after save")
-        try await h.unpause(vm: target.vm.id)
-        try await expectState(c, target.vm.id, .running, "after unpausing the restored domain")
+        return await (saved, restored)
     }
 }

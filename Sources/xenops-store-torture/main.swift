@@ -8,6 +8,7 @@
 // kills it with SIGKILL at a random moment and checks what survived.
 import Foundation
 import XenopsStore
+import XenopsTestSupport
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("xenops-store-torture: \(message)\n".utf8))

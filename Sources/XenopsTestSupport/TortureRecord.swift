@@ -2,13 +2,12 @@ import XenopsStore
 
 /// The VM record of one generation. Every field carries the generation number, so a
 /// reader can tell a consistent record (all fields of one generation) from a torn one.
-///
-/// A copy of Sources/xenops-store-torture/TortureRecord.swift, the writer the crash test
-/// kills; the test compares what survived against it. Keep the two identical.
-enum TortureRecord {
-    static let vmID = "7e3c1f00-5a1e-4c0d-9b1e-0000000000a1"
+/// `xenops-store-torture` writes these; the store's crash test compares what survived a
+/// SIGKILL against them.
+public enum TortureRecord {
+    public static let vmID = "7e3c1f00-5a1e-4c0d-9b1e-0000000000a1"
 
-    static func make(generation g: Int) -> StoredVM {
+    public static func make(generation g: Int) -> StoredVM {
         // About 200 KB of config spread over ~50 pages, so a commit takes a while.
         let padding = String(repeating: "\(g);", count: 200_000 / ("\(g);".utf8.count))
         let config = #"{"name":"torture","generation":\#(g),"padding":"\#(padding)"}"#
@@ -31,7 +30,7 @@ enum TortureRecord {
     }
 
     /// The generation written in a runtime blob `{"generation":N}`.
-    static func generation(ofRuntime runtime: String?) -> Int? {
+    public static func generation(ofRuntime runtime: String?) -> Int? {
         guard let runtime, runtime.hasPrefix(#"{"generation":"#), runtime.hasSuffix("}") else { return nil }
         return Int(runtime.dropFirst(#"{"generation":"#.count).dropLast())
     }
