@@ -145,7 +145,7 @@ let package = Package(
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "CSocketGlue"],
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsSimulator", "XenopsBackend", "CSocketGlue"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -60,7 +60,7 @@ struct Daemon {
             EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
         ]
         if let forwarded = settings.forwardedSocketPath {
-            // Before the RPC server, so that it is listening by the time the banner says ready.
+            // Stops after the RPC server (the group shuts down in reverse order), before the engine.
             services.append(ForwardedSocketService(server: ForwardedSocketServer(
                 path: forwarded, receiver: MigrationReceiver(engine: engine), logger: Logger(label: "xenopsd.forwarded"))))
         }
