@@ -115,6 +115,26 @@ import XenopsTestSupport
         }
     }
 
+    @Test func taskCancelBeforeSyncPoint3StopsTheReceiveAndCleansUp() async throws {
+        try await withForwardingDaemon { daemon, forwarded in
+            _ = try await daemon.result(Doc.importMetadata(id: Self.tmpID))
+            let control = try XAPIHandOver.socketPair()
+            defer { close(control.kept) }
+            let xapi = try hand(control.handed, forwarded, path: "/services/xenops/migrate/vm/\(Self.tmpID)", cookies: XAPIHandOver.cookies(finalID: Self.finalID))
+            defer { close(xapi) }
+            #expect(try await blocking { try SourceEnd.frame(control.kept) } == .success)
+            // The receive now waits for the memory connection; XAPI cancels the task.
+            let tasks = try await daemon.result(#"{"method":"Task.list","params":[{"debug_info":"t"}],"id":5}"#)
+            let task = try #require(tasks.arrayElements?.first { $0["dbg"] == .string("Async.VM.pool_migrate R:5e0c1ad9a1b2") }?["id"]?.stringValue)
+            _ = try await daemon.result(#"{"method":"Task.cancel","params":[{"debug_info":"t","id":"\#(task)"}],"id":6}"#)
+            #expect(try await blocking { try SourceEnd.frame(control.kept) } == .error(#"["Cancelled","\#(task)"]"#))
+            #expect(try await blocking { try SourceEnd.readToEnd(xapi) }.isEmpty)
+            #expect(try await daemon.result(Doc.vmList()).arrayElements?.isEmpty == true)
+            let stat = try await daemon.result(Doc.taskStat(task))
+            #expect(stat["state"] == .array([.string("Failed"), .array([.string("Cancelled"), .string(task)])]))
+        }
+    }
+
     @Test func anUnknownPathIsAnswered404() async throws {
         try await withForwardingDaemon { daemon, forwarded in
             let client = try XAPIHandOver.socketPair()

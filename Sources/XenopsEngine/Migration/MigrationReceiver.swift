@@ -33,7 +33,7 @@ public final class MigrationReceiver: Sendable {
         guard rendezvous.open(id) else {
             let error = XenopsError.internalError("a migration into VM \(id) is already being received; wait for it to finish")
             logger.warning("refused a second migration connection for VM \(id)")
-            try? await control.send(.failure(error))
+            await tell(control, .failure(error))
             return nil
         }
         defer { rendezvous.close(id) }
@@ -51,12 +51,10 @@ public final class MigrationReceiver: Sendable {
         guard rendezvous.offer(vmID, stream) else {
             logger.warning("memory connection for VM \(vmID), which is not being received: refused")
             let error = XenopsError.doesNotExist(namespace: "migration", path: vmID)
-            try? await stream.send(.failure(error))
+            await tell(stream, .failure(error))
             return
         }
-        do { try await stream.send(.success) } catch {
-            logger.warning("VM \(vmID): could not answer the memory connection (sync point 1-mem): \(error)")
-        }
+        await tell(stream, .success)
         await rendezvous.waitUntilReleased(vmID, stream)
     }
 
@@ -68,7 +66,7 @@ public final class MigrationReceiver: Sendable {
         do {
             renamer = try await engine.checkCanReceive(request)
         } catch {
-            try? await control.send(.failure(engine.xenopsError(error)))
+            await tell(control, .failure(engine.xenopsError(error)))
             throw error
         }
         do {
@@ -102,7 +100,7 @@ public final class MigrationReceiver: Sendable {
             rendezvous.close(id)
             await engine.discardIncoming(id)
             // The source may be gone already; its absence may be the very failure reported.
-            try? await control.send(.failure(failure))
+            await tell(control, .failure(failure))
             throw error
         }
         // The source has let go of the VM: finish whatever happens, as xenopsd does. A fresh
@@ -115,14 +113,25 @@ public final class MigrationReceiver: Sendable {
         } catch {
             let failure = engine.xenopsError(error, task: taskID)
             logger.error("receiving VM \(id) as \(finalID) failed after sync point 3: \(failure.message)")
-            try? await control.send(.failure(failure))
+            await tell(control, .failure(failure))
             throw error
         }
         engine.tasks.setProgress(taskID, 1)
         // The vm-post-migrate hook (issue #9 item 5) belongs here: after the unpause, before
         // sync point 4, failing the receive like any step above.
-        try? await control.send(.success)
+        await tell(control, .success)
         logger.info("received VM \(finalID) (was \(id)); synchronisation point 4")
     }
-}
 
+    /// Sends a frame whatever the state of the calling task (a cancelled receive must still
+    /// say why), bounded in time; a source that has gone away is only logged.
+    private func tell(_ control: any MigrationStream, _ frame: MigrationHandshake) async {
+        let logger = self.logger
+        let send = Task {
+            do { try await withDeadline(.seconds(30), "the source to take a handshake frame") { try await control.send(frame) } } catch {
+                logger.debug("could not send \(frame) to the migration source: \(error)")
+            }
+        }
+        await send.value
+    }
+}
