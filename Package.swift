@@ -123,6 +123,19 @@ let package = Package(
             dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
             swiftSettings: swiftSettings
         ),
+        // A message-switch written from the protocol, and XAPI's client side of it, for tests.
+        .target(
+            name: "XenopsTestSwitch",
+            dependencies: [
+                "XenopsCore", "XenopsTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The test switch as a process, so that a test can kill it and start it again.
+        .executableTarget(name: "xenops-test-switch", dependencies: ["XenopsTestSwitch"], swiftSettings: swiftSettings),
         .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsSimulatorTests",
@@ -137,13 +150,13 @@ let package = Package(
         .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsServerTests",
-            dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],
+            dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport", "XenopsTestSwitch"],
             swiftSettings: swiftSettings
         ),
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport"],
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsTestSwitch"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

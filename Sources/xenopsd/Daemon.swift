@@ -45,8 +45,9 @@ struct Daemon {
             throw StartupError(.failure, "the engine could not start: \(error.message)", remedy: "Check the messages above; the state store at \(settings.storePath) was not changed by this attempt.")
         }
 
+        let dispatcher = Dispatcher(service: EngineService(engine: engine))
         let server = RPCServer(
-            dispatcher: Dispatcher(service: EngineService(engine: engine)),
+            dispatcher: dispatcher,
             configuration: RPCServerConfiguration(
                 socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
                 idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
@@ -54,16 +55,22 @@ struct Daemon {
             ),
             logger: Logger(label: "xenopsd.server")
         )
-        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"
+        let switchNote = settings.useSwitch ? ", message-switch \(settings.messageSwitch) queue \(settings.queue)" : ""
+        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)\(switchNote)"
         let logger = self.logger
+        var services: [any Service] = [
+            EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
+            RPCServerService(server: server) {
+                FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+                logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
+            },
+        ]
+        if settings.useSwitch {
+            // Last, so that it stops first: no new calls arrive while the others wind down.
+            services.append(MessageSwitchService(transport: makeSwitchTransport(dispatcher)))
+        }
         let group = ServiceGroup(
-            services: [
-                EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
-                RPCServerService(server: server) {
-                    FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-                    logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
-                },
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -75,6 +82,19 @@ struct Daemon {
             throw StartupError(.failure, "the daemon stopped on an error: \(error)", remedy: "Check the messages above, then start it again.")
         }
         logger.info("stopped")
+    }
+
+    /// The message-switch client: every request runs through the same dispatcher as the socket's.
+    private func makeSwitchTransport(_ dispatcher: Dispatcher) -> MessageSwitchTransport {
+        let limits = JSONLimits(maxDepth: 64, maxBytes: settings.maxBodyBytes)
+        return MessageSwitchTransport(
+            configuration: MessageSwitchConfiguration(
+                socketPath: settings.messageSwitch, queue: settings.queue,
+                shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)
+            ),
+            handler: { body in await dispatcher.handle(body: body, limits: limits) },
+            logger: Logger(label: "xenopsd.switch")
+        )
     }
 
     private func openStore() throws(StartupError) -> VMStore {

@@ -19,6 +19,10 @@ struct DaemonSettings: Equatable {
     var simCpus = 8
     /// Whether simulated domains are written to ``simulatorStatePath``.
     var simPersist = true
+    /// Whether the queue is served on the message-switch (xenopsd's `use-switch`).
+    var useSwitch = false
+    var messageSwitch = MessageSwitchConfiguration.defaultSocketPath
+    var queue = MessageSwitchConfiguration.defaultQueue
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
@@ -42,6 +46,9 @@ struct DaemonSettings: Equatable {
         if let v = file.simCpus { simCpus = v }
         if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
+        if let v = file.useSwitch { useSwitch = v }
+        if let v = file.messageSwitch { messageSwitch = v; useSwitch = file.useSwitch ?? true }
+        if let v = file.queue { queue = v }
     }
 
     /// The store file inside the state directory.
@@ -66,5 +73,7 @@ struct DaemonSettings: Equatable {
         try check((1...256).contains(eventLoopThreads), "event loop threads \(eventLoopThreads)", "1 to 256 for --event-loop-threads / \"event_loop_threads\"")
         try check(!stateDir.isEmpty, "the state directory (empty)", "a directory path for --state-dir")
         try check(!socket.isEmpty, "the socket path (empty)", "a file path for --socket")
+        try check(!messageSwitch.isEmpty, "the message-switch socket path (empty)", "a file path for --message-switch")
+        try check(!queue.isEmpty && !queue.contains("/"), "the queue name \"\(queue)\"", "a non-empty name without '/' for --queue, e.g. \(MessageSwitchConfiguration.defaultQueue)")
     }
 }

@@ -57,6 +57,15 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
+    @Flag(name: .customLong("use-switch"), inversion: .prefixedNo, help: "Also serve the xenops queue on the message-switch, as xenopsd does for XAPI (default: off; giving --message-switch turns it on).")
+    var useSwitch: Bool?
+
+    @Option(name: .customLong("message-switch"), help: "The message-switch socket (default: /var/run/message-switch/sock). Turns on --use-switch.")
+    var messageSwitch: String?
+
+    @Option(help: "The message-switch queue to serve (default: org.xen.xapi.xenops.classic, the queue XAPI's xapi.conf names).")
+    var queue: String?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -90,6 +99,9 @@ struct Xenopsd: AsyncParsableCommand {
         if let simCpus { settings.simCpus = simCpus }
         if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
+        if let messageSwitch { settings.messageSwitch = messageSwitch; settings.useSwitch = true }
+        if let useSwitch { settings.useSwitch = useSwitch }
+        if let queue { settings.queue = queue }
         try settings.validate()
         return settings
     }
