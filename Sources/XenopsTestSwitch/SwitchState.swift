@@ -58,6 +58,11 @@ public struct SwitchState: Sendable {
     /// The session of a connection, if it logged in.
     func session(of connection: UInt64) -> String? { sessions[connection] }
 
+    /// The connections logged in as `session`.
+    func connections(of session: String) -> [UInt64] {
+        sessions.filter { $0.value == session }.map(\.key)
+    }
+
     /// A connection closed. When it was its session's last, the session's transient queues
     /// are deleted; returns their names.
     mutating func connectionClosed(_ connection: UInt64) -> [String] {

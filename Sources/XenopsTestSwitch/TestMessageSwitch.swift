@@ -85,6 +85,12 @@ public final class TestMessageSwitch: Sendable {
         for channel in core.withLock({ Array($0.channels.values) }) { channel.close(promise: nil) }
     }
 
+    /// Closes the connections of one session (e.g. a server's), as if they broke.
+    public func dropConnections(session: String) {
+        let channels = core.withLock { c in c.state.connections(of: session).compactMap { c.channels[$0] } }
+        for channel in channels { channel.close(promise: nil) }
+    }
+
     /// A copy of the queues and sessions.
     public var state: SwitchState { core.withLock { $0.state } }
 

@@ -14,14 +14,14 @@ final class SwitchProcess: @unchecked Sendable {
     var socketPath: String { directory + "/switch.sock" }
     var logPath: String { directory + "/switch.log" }
 
-    private init() {
+    /// A switch that is not started yet: its socket path is known, nothing listens there.
+    init() {
         directory = "/tmp/xs-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     /// Starts a switch; returns once it accepts connections.
     static func start() async throws -> SwitchProcess {
         let process = SwitchProcess()
-        try FileManager.default.createDirectory(atPath: process.directory, withIntermediateDirectories: true)
         do { try await process.launch() } catch {
             process.cleanup()
             throw error
@@ -29,8 +29,9 @@ final class SwitchProcess: @unchecked Sendable {
         return process
     }
 
-    /// Starts the binary and waits until a login on its socket succeeds.
+    /// Starts the binary (creating the directory if needed) and waits until a login on its socket succeeds.
     func launch() async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = ["--socket", socketPath]
