@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsHooks
 import XenopsLibxl
 import XenopsRPC
 import XenopsServer
@@ -37,7 +38,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
+                logger: Logger(label: "xenopsd.engine")
+            )
         )
         do { try await engine.start() } catch {
             await backend.close()
