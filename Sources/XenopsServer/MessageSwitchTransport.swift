@@ -26,7 +26,8 @@ import XenopsCore
 /// `/transfer` after a reconnect starts without `from`, because a restarted switch numbers
 /// messages from 0 again.
 ///
-/// **Shutdown.** ``shutdown()`` stops polling at once; calls in progress get up to the grace
+/// **Shutdown.** ``shutdown()`` stops polling at once and answers the long polls in progress
+/// (through the runner's ``LongPollRegistry``); other calls in progress get up to the grace
 /// period to finish, be answered and acknowledged; then the connections close.
 public final class MessageSwitchTransport: Sendable {
     /// Runs one JSON-RPC request body and returns the reply body; never fails.
@@ -34,6 +35,8 @@ public final class MessageSwitchTransport: Sendable {
 
     public let configuration: MessageSwitchConfiguration
     private let handler: Handler
+    /// Answers the long polls in progress (on shutdown).
+    private let drainLongPolls: @Sendable () -> Void
     private let group: any EventLoopGroup
     private let logger: Logger
 
@@ -53,14 +56,29 @@ public final class MessageSwitchTransport: Sendable {
 
     private let state = Mutex(State())
 
-    /// A transport for `configuration` that runs each request through `handler`.
+    /// A transport for `configuration` that runs each request through `runner`, as every
+    /// other transport does.
+    public convenience init(
+        configuration: MessageSwitchConfiguration, runner: CallRunner,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "xenopsd.switch")
+    ) {
+        self.init(
+            configuration: configuration, handler: { await runner.serve($0) },
+            drainLongPolls: { runner.longPolls.drain() }, group: group, logger: logger)
+    }
+
+    /// A transport for `configuration` that runs each request through `handler`;
+    /// `drainLongPolls` answers its long polls on shutdown.
     public init(
         configuration: MessageSwitchConfiguration, handler: @escaping Handler,
+        drainLongPolls: @escaping @Sendable () -> Void = {},
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "xenopsd.switch")
     ) {
         self.configuration = configuration
         self.handler = handler
+        self.drainLongPolls = drainLongPolls
         self.group = group
         self.logger = logger
     }
@@ -103,13 +121,15 @@ public final class MessageSwitchTransport: Sendable {
         await drain()
     }
 
-    /// Stops polling now; ``run()`` then lets calls in progress finish and returns.
+    /// Stops polling now and answers the long polls in progress; ``run()`` then lets the
+    /// other calls in progress finish and returns.
     public func shutdown() {
-        let transfer = state.withLock { s -> SwitchConnection? in
-            s.stopping = true
-            return s.transfer
+        let (transfer, first) = state.withLock { s -> (SwitchConnection?, Bool) in
+            defer { s.stopping = true }
+            return (s.transfer, !s.stopping)
         }
         transfer?.close()
+        if first { drainLongPolls() }
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsHooks
 import XenopsLibxl
 import XenopsRPC
 import XenopsServer
@@ -37,7 +38,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
+                logger: Logger(label: "xenopsd.engine")
+            )
         )
         do { try await engine.start() } catch {
             await backend.close()
@@ -45,14 +49,19 @@ struct Daemon {
             throw StartupError(.failure, "the engine could not start: \(error.message)", remedy: "Check the messages above; the state store at \(settings.storePath) was not changed by this attempt.")
         }
 
-        let dispatcher = Dispatcher(service: EngineService(engine: engine))
+        let serverConfiguration = RPCServerConfiguration(
+            socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
+            idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+            eventLoopThreads: settings.eventLoopThreads
+        )
+        // One runner for every transport: the same dispatcher, limits and long-poll registry.
+        let runner = CallRunner(
+            dispatcher: Dispatcher(service: EngineService(engine: engine)), limits: serverConfiguration.jsonLimits,
+            logger: Logger(label: "xenopsd.rpc")
+        )
         let server = RPCServer(
-            dispatcher: dispatcher,
-            configuration: RPCServerConfiguration(
-                socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
-                idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
-                eventLoopThreads: settings.eventLoopThreads
-            ),
+            runner: runner,
+            configuration: serverConfiguration,
             logger: Logger(label: "xenopsd.server")
         )
         let switchNote = settings.useSwitch ? ", message-switch \(settings.messageSwitch) queue \(settings.queue)" : ""
@@ -67,7 +76,7 @@ struct Daemon {
         ]
         if settings.useSwitch {
             // Last, so that it stops first: no new calls arrive while the others wind down.
-            services.append(MessageSwitchService(transport: makeSwitchTransport(dispatcher)))
+            services.append(MessageSwitchService(transport: makeSwitchTransport(runner)))
         }
         let group = ServiceGroup(
             services: services,
@@ -84,15 +93,14 @@ struct Daemon {
         logger.info("stopped")
     }
 
-    /// The message-switch client: every request runs through the same dispatcher as the socket's.
-    private func makeSwitchTransport(_ dispatcher: Dispatcher) -> MessageSwitchTransport {
-        let limits = JSONLimits(maxDepth: 64, maxBytes: settings.maxBodyBytes)
-        return MessageSwitchTransport(
+    /// The message-switch client: every request runs through the same runner as the socket's.
+    private func makeSwitchTransport(_ runner: CallRunner) -> MessageSwitchTransport {
+        MessageSwitchTransport(
             configuration: MessageSwitchConfiguration(
                 socketPath: settings.messageSwitch, queue: settings.queue,
                 shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)
             ),
-            handler: { body in await dispatcher.handle(body: body, limits: limits) },
+            runner: runner,
             logger: Logger(label: "xenopsd.switch")
         )
     }

@@ -66,6 +66,12 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(help: "The message-switch queue to serve (default: org.xen.xapi.xenops.classic, the queue XAPI's xapi.conf names).")
     var queue: String?
 
+    @Option(name: .customLong("hooks-dir"), help: "The hook scripts folder, one subfolder per hook as xenopsd's (default: /etc/xapi.d; a missing folder means no hooks).")
+    var hooksDir: String?
+
+    @Option(name: .customLong("hook-timeout"), help: "Seconds one hook script may run before it is killed and the operation fails with Hook_failed; 0 for no limit, as xenopsd (default: 600).")
+    var hookTimeout: Int?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -102,6 +108,8 @@ struct Xenopsd: AsyncParsableCommand {
         if let messageSwitch { settings.messageSwitch = messageSwitch; settings.useSwitch = true }
         if let useSwitch { settings.useSwitch = useSwitch }
         if let queue { settings.queue = queue }
+        if let hooksDir { settings.hooksDir = hooksDir }
+        if let hookTimeout { settings.hookTimeoutSeconds = hookTimeout }
         try settings.validate()
         return settings
     }

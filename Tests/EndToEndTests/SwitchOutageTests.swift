@@ -129,7 +129,7 @@ import XenopsTestSwitch
     }
 
     @Test func gracefulShutdownAnswersTheCallsInProgress() async throws {
-        try await withSwitchedDaemon(["--shutdown-grace", "2"]) { switchProcess, daemon, client in
+        try await withSwitchedDaemon(["--shutdown-grace", "600"]) { switchProcess, daemon, client in
             let last = try #require(try await client.result(#"{"method":"UPDATES.last_id","params":[{"debug_info":"x"}],"id":3}"#).intValue)
             let poll = Task { try await client.result(Doc.updatesGet(lastID: last, timeout: nil)) }
             #expect(try await eventually { try await daemon.waiters() >= 1 })

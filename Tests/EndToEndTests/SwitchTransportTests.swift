@@ -68,7 +68,7 @@ import XenopsTestSwitch
     /// (which a transport serving one message at a time could never reach), while 60 more
     /// calls go through and the first of them release the 20.
     @Test func hundredCallsAcrossTwentyVMsRunInParallel() async throws {
-        try await withSwitchedDaemon(["--sim-step-latency-ms", "20"]) { switchProcess, _, client in
+        try await withSwitchedDaemon(["--sim-step-latency-ms", "20", "--sim-host-memory-mib", "1048576"]) { switchProcess, _, client in
             let vms = (0..<20).map { String(format: "5e1e0000-0000-4000-8000-%012d", $0) }
             // 20 imports at once.
             let imported = try await withThrowingTaskGroup(of: String.self) { group in
