@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsHooks
 import XenopsLibxl
 import XenopsRPC
 import XenopsServer
@@ -37,7 +38,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
+                logger: Logger(label: "xenopsd.engine")
+            )
         )
         do { try await engine.start() } catch {
             await backend.close()
@@ -45,16 +49,23 @@ struct Daemon {
             throw StartupError(.failure, "the engine could not start: \(error.message)", remedy: "Check the messages above; the state store at \(settings.storePath) was not changed by this attempt.")
         }
 
+        let serverConfiguration = RPCServerConfiguration(
+            socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
+            idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+            eventLoopThreads: settings.eventLoopThreads
+        )
+        // One runner for every transport: the same dispatcher, limits and long-poll registry.
+        let runner = CallRunner(
+            dispatcher: Dispatcher(service: EngineService(engine: engine)), limits: serverConfiguration.jsonLimits,
+            logger: Logger(label: "xenopsd.rpc")
+        )
         let server = RPCServer(
-            dispatcher: Dispatcher(service: EngineService(engine: engine)),
-            configuration: RPCServerConfiguration(
-                socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
-                idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
-                eventLoopThreads: settings.eventLoopThreads
-            ),
+            runner: runner,
+            configuration: serverConfiguration,
             logger: Logger(label: "xenopsd.server")
         )
-        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"
+        let switchNote = settings.useSwitch ? ", message-switch \(settings.messageSwitch) queue \(settings.queue)" : ""
+        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)\(switchNote)"
         let logger = self.logger
         var services: [any Service] = [
             EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
@@ -68,6 +79,10 @@ struct Daemon {
             FileHandle.standardOutput.write(Data((banner + "\n").utf8))
             logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
         })
+        if settings.useSwitch {
+            // Last, so that it stops first: no new calls arrive while the others wind down.
+            services.append(MessageSwitchService(transport: makeSwitchTransport(runner)))
+        }
         let group = ServiceGroup(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -81,6 +96,18 @@ struct Daemon {
             throw StartupError(.failure, "the daemon stopped on an error: \(error)", remedy: "Check the messages above, then start it again.")
         }
         logger.info("stopped")
+    }
+
+    /// The message-switch client: every request runs through the same runner as the socket's.
+    private func makeSwitchTransport(_ runner: CallRunner) -> MessageSwitchTransport {
+        MessageSwitchTransport(
+            configuration: MessageSwitchConfiguration(
+                socketPath: settings.messageSwitch, queue: settings.queue,
+                shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)
+            ),
+            runner: runner,
+            logger: Logger(label: "xenopsd.switch")
+        )
     }
 
     private func openStore() throws(StartupError) -> VMStore {

@@ -51,6 +51,41 @@ import XenopsTestSupport
         }
     }
 
+    @Test func theVMPostMigrateHookRunsOnTheDestinationAndItsFailureUndoesTheReceive() async throws {
+        let hooks = try TemporaryDirectory(prefix: "xenopsd-e2e-hooks")
+        defer { hooks.remove() }
+        let folder = hooks.file("vm-post-migrate")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let script = folder + "/10-record"
+        func write(_ body: String) throws {
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: script))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        }
+        try write(#"printf '%s\n' "$@" > \#(hooks.file("args"))"#)
+        try await withForwardingDaemon(["--hooks-dir", hooks.path, "--hook-timeout", "30"]) { daemon, forwarded in
+            _ = try await daemon.result(Doc.importMetadata(id: Self.tmpID))
+            #expect(try await migrate(daemon, forwarded) == .success)
+            let args = try String(contentsOfFile: hooks.file("args"), encoding: .utf8)
+            #expect(args.hasPrefix("-vmuuid\n\(Self.finalID)\n"))
+            #expect(args.contains("\n-reason\ndestination\n"))
+            #expect(args.contains("\n-vmdomid\n"))
+
+            // A failing post-migrate hook fails the receive, as in xenopsd: nothing is kept.
+            _ = try await daemon.result(Doc.vmShutdown(Self.finalID))
+            let removed = try json(try await daemon.call(#"{"method":"VM.remove","params":[{"debug_info":"t","id":"\#(Self.finalID)"}],"id":9}"#))
+            if removed["error"] != .null {
+                // The shutdown task may still run: wait for the VM to be Halted, then remove.
+                try await waitUntil { try await daemon.powerStates()[Self.finalID]?.0 == "Halted" }
+                _ = try await daemon.result(#"{"method":"VM.remove","params":[{"debug_info":"t","id":"\#(Self.finalID)"}],"id":9}"#)
+            }
+            try write("echo 'no migrations here'; exit 3")
+            _ = try await daemon.result(Doc.importMetadata(id: Self.tmpID))
+            let frame = try await migrate(daemon, forwarded)
+            #expect(frame.peerError == .hookFailed(script: "vm-post-migrate/10-record", reason: "destination", stdout: "no migrations here\n", detail: "3"))
+            #expect(try await daemon.result(Doc.vmList()).arrayElements?.isEmpty == true)
+        }
+    }
+
     @Test func theLegacyProtocolSendsMemoryOnTheControlConnection() async throws {
         try await withForwardingDaemon { daemon, forwarded in
             _ = try await daemon.result(Doc.importMetadata(id: Self.tmpID))
@@ -172,6 +207,37 @@ import XenopsTestSupport
 
     // MARK: Helpers
 
+    /// A whole migration of `finalID` into the imported `tmpID`, as a source would run it;
+    /// returns the frame of sync point 4.
+    private func migrate(_ daemon: DaemonProcess, _ forwarded: String) async throws -> MigrationHandshake {
+        let source = try await SourceHost.running(Self.finalID)
+        let control = try XAPIHandOver.socketPair()
+        defer { close(control.kept) }
+        let xapi = try hand(control.handed, forwarded, path: "/services/xenops/migrate/vm/\(Self.tmpID)", cookies: XAPIHandOver.cookies(finalID: Self.finalID))
+        defer { close(xapi) }
+        guard try await blocking({ try SourceEnd.frame(control.kept) }) == .success else { throw DaemonError("no Success at sync point 1") }
+        let memory = try XAPIHandOver.socketPair()
+        defer { close(memory.kept) }
+        let xapiMem = try hand(memory.handed, forwarded, path: "/services/xenops/migrate/mem/\(Self.tmpID)", cookies: XAPIHandOver.cookies(finalID: Self.finalID, memoryLimit: nil))
+        defer { close(xapiMem) }
+        guard try await blocking({ try SourceEnd.frame(memory.kept) }) == .success else { throw DaemonError("no Success at 1-mem") }
+        try await blocking { try SourceEnd.write(control.kept, MigrationHandshake.success.encoded) }
+        try await source.hypervisor.save(vm: Self.finalID, to: memory.kept, live: true)
+        try await blocking { try SourceEnd.write(control.kept, MigrationHandshake.success.encoded) }
+        let last = try await blocking { try SourceEnd.frame(control.kept) }
+        _ = try await blocking { try SourceEnd.readToEnd(xapi) }
+        return last
+    }
+
+    /// Polls `condition` until it holds (bounded).
+    private func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw DaemonError("condition not met within 30 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Hands `fd` over as XAPI does and closes the test's copy (the daemon has its own).
     private func hand(_ fd: Int32, _ forwarded: String, path: String, cookies: [(String, String)]) throws -> Int32 {
         defer { close(fd) }
@@ -188,10 +254,10 @@ import XenopsTestSupport
 
 /// A daemon serving `xenopsd.forwarded` in a sockets directory of its own; `body` gets the
 /// socket's path once it accepts connections.
-func withForwardingDaemon(_ body: (DaemonProcess, String) async throws -> Void) async throws {
+func withForwardingDaemon(_ extraArguments: [String] = [], _ body: (DaemonProcess, String) async throws -> Void) async throws {
     let sockets = "/tmp/xf-\(UUID().uuidString.prefix(8).lowercased())"
     defer { try? FileManager.default.removeItem(atPath: sockets) }
-    try await withDaemon(["--sockets-path", sockets]) { daemon in
+    try await withDaemon(["--sockets-path", sockets] + extraArguments) { daemon in
         let forwarded = sockets + "/xenopsd.forwarded"
         let deadline = ContinuousClock.now + .seconds(30)
         while !FileManager.default.fileExists(atPath: forwarded) {

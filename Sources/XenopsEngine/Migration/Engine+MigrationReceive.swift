@@ -43,7 +43,8 @@ extension XenopsEngine {
         updates.signal(.vm(id))
     }
 
-    /// Sync point 3: the VM takes its real uuid (``renameVM(_:to:renamer:)``), then runs. If a
+    /// Sync point 3: the VM takes its real uuid (``renameVM(_:to:renamer:)``), runs, and the
+    /// `vm-post-migrate` hook is called (reason `destination`). If a
     /// step fails the domain is destroyed and neither VM is left, so the store agrees with the
     /// hypervisor.
     func completeIncoming(_ id: String, as finalID: String, renamer: any DomainRenaming) async throws {
@@ -67,6 +68,8 @@ extension XenopsEngine {
                 l.rebooting.remove(finalID)
             }
             signalAll(finalID)
+            // As xenopsd: the hook runs on the running VM, and its failure fails the receive.
+            try await runHook(.vmPostMigrate, vm: finalID, reason: .migrateDestination)
         } catch {
             await discardIncoming(current)
             throw error

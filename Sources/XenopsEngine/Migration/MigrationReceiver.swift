@@ -117,8 +117,6 @@ public final class MigrationReceiver: Sendable {
             throw error
         }
         engine.tasks.setProgress(taskID, 1)
-        // The vm-post-migrate hook (issue #9 item 5) belongs here: after the unpause, before
-        // sync point 4, failing the receive like any step above.
         await tell(control, .success)
         logger.info("received VM \(finalID) (was \(id)); synchronisation point 4")
     }
