@@ -44,8 +44,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
-        .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        // JSON-RPC v1/v2 and XML-RPC envelopes, the method catalog and the dispatch table.
+        .target(name: "XenopsRPC", dependencies: ["XenopsCore", "CLibXML2"], swiftSettings: swiftSettings),
+        // libxml2 (Debian libxml2-dev): the XML parser behind XenopsRPC's XML-RPC codec.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Listeners and transports: HTTP/1.1 on a Unix socket (SwiftNIO), the engine adapter.
         .target(
             name: "XenopsServer",
@@ -134,7 +136,7 @@ let package = Package(
             dependencies: ["XenopsStore", "XenopsTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsServerTests",
             dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],
