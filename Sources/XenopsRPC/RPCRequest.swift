@@ -31,7 +31,7 @@ public struct RPCRequest: Sendable {
     /// otherwise (XAPI sends no Content-Type, so the body decides). Throws an ``RPCFailure``
     /// that can be sent back as is, in the flavour the body was in.
     public static func decode(_ body: some Collection<UInt8>, limits: JSONLimits = .default) throws(RPCFailure) -> RPCRequest {
-        if XMLRPC.looksLikeXML(body) { return try decodeXML(body, limits: limits) }
+        if RPCEncoding.sniff(body) == .xml { return try decodeXML(body, limits: limits) }
         let json: JSONValue
         do { json = try JSONValue.parse(body, limits: limits) } catch {
             throw RPCFailure(.parseError("the request body is not valid JSON: \(error)"), flavour: .v1, id: .null)

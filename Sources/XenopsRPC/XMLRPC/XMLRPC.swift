@@ -30,14 +30,6 @@ public enum XMLRPC {
         case fault(code: JSONValue, message: JSONValue)
     }
 
-    /// Whether a body is XML rather than JSON: its first byte after blanks (and an optional
-    /// UTF-8 byte-order mark) is `<`. JSON never starts so.
-    public static func looksLikeXML(_ body: some Collection<UInt8>) -> Bool {
-        var bytes = body[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        return bytes.first(where: { !isXMLSpace($0) }) == UInt8(ascii: "<")
-    }
-
     // MARK: Calls
 
     /// Decodes a `<methodCall>` document.

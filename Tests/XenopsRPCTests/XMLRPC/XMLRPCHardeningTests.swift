@@ -96,7 +96,7 @@ struct XMLRPCHardeningTests {
             bytes.append(UInt8(unit & 0xFF))
             bytes.append(UInt8(unit >> 8))
         }
-        #expect(XMLRPC.looksLikeXML(bytes))
+        #expect(RPCEncoding.sniff(bytes) == .xml)
         #expect(throws: RPCFailure.self) { try RPCRequest.decode(bytes) }
         // Bytes that are not UTF-8.
         let latin1: [UInt8] = Array("<methodCall><methodName>".utf8) + [0xE9] + Array("</methodName></methodCall>".utf8)
