@@ -44,6 +44,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // posix_spawn with an argv, a new process group and closefrom, for hook scripts (Swift's Glibc lacks pipe2 and addclosefrom_np).
+        .target(name: "CSpawn"),
+        // Hook scripts (xenopsd's /etc/xapi.d): run without a shell, with a timeout, through the engine's `HookRunning` seam.
+        .target(
+            name: "XenopsHooks",
+            dependencies: ["XenopsCore", "XenopsBackend", "CSpawn", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // JSON-RPC v1/v2 and XML-RPC envelopes, the method catalog and the dispatch table.
         .target(name: "XenopsRPC", dependencies: ["XenopsCore", "CLibXML2"], swiftSettings: swiftSettings),
         // libxml2 (Debian libxml2-dev): the XML parser behind XenopsRPC's XML-RPC codec.
@@ -67,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "xenopsd",
             dependencies: [
-                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore",
+                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore", "XenopsHooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,6 +133,19 @@ let package = Package(
             dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
             swiftSettings: swiftSettings
         ),
+        // A message-switch written from the protocol, and XAPI's client side of it, for tests.
+        .target(
+            name: "XenopsTestSwitch",
+            dependencies: [
+                "XenopsCore", "XenopsTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The test switch as a process, so that a test can kill it and start it again.
+        .executableTarget(name: "xenops-test-switch", dependencies: ["XenopsTestSwitch"], swiftSettings: swiftSettings),
         .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsSimulatorTests",
@@ -139,13 +160,13 @@ let package = Package(
         .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsServerTests",
-            dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],
+            dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport", "XenopsTestSwitch"],
             swiftSettings: swiftSettings
         ),
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport",
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsTestSwitch",
                 "XenopsServer",  // the cross-host XML-RPC client (RemoteXenopsClient)
             ],
             swiftSettings: swiftSettings
@@ -156,6 +177,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "XenopsHooksTests", dependencies: ["XenopsHooks", "XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsEngineTests",
             dependencies: ["XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],

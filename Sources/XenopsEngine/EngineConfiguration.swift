@@ -1,4 +1,5 @@
 import Logging
+import XenopsBackend
 
 /// Knobs of the toolstack engine.
 public struct EngineConfiguration: Sendable {
@@ -10,16 +11,19 @@ public struct EngineConfiguration: Sendable {
     public var minimumUptime: Double
     /// The pause before restarting a VM that rebooted within ``minimumUptime`` (xenopsd: 15 s).
     public var rebootLoopDelay: Double
+    /// Runs the operator's hook scripts (xenopsd's `/etc/xapi.d`); none by default.
+    public var hooks: any HookRunning
     public var logger: Logger
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, logger: Logger = Logger(label: "xenopsd.engine")
+        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(), logger: Logger = Logger(label: "xenopsd.engine")
     ) {
         self.workers = workers
         self.shutdownAckTimeout = shutdownAckTimeout
         self.minimumUptime = minimumUptime
         self.rebootLoopDelay = rebootLoopDelay
+        self.hooks = hooks
         self.logger = logger
     }
 }

@@ -58,6 +58,12 @@ public final class RawHTTPConnection: @unchecked Sendable {
         fd = -1
     }
 
+    /// Shuts the socket down both ways without closing it: a thread blocked reading it wakes
+    /// up with end-of-file (closing it instead could hand its number to another socket).
+    public func shutdown() {
+        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
     /// Sends raw bytes.
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0

@@ -19,12 +19,19 @@ struct ConfigFile: Equatable {
     var simCpus: Int?
     var simPersist: Bool?
     var eventLoopThreads: Int?
+    var useSwitch: Bool?
+    var messageSwitch: String?
+    var queue: String?
+    var hooksDir: String?
+    var hookTimeoutSeconds: Int?
     var socketsPath: String?
 
     /// Every key the file may hold.
     static let keys = [
         "backend", "state_dir", "socket", "workers", "log_level", "max_body_bytes", "idle_timeout_seconds",
         "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus", "sim_persist",
+        "use_switch", "message_switch", "queue",
+        "hooks_dir", "hook_timeout_seconds",
         "sockets_path",
     ]
 
@@ -76,6 +83,11 @@ struct ConfigFile: Equatable {
             case "sim_cpus": simCpus = try Self.int(key, value)
             case "sim_persist": simPersist = try Self.bool(key, value)
             case "event_loop_threads": eventLoopThreads = try Self.int(key, value)
+            case "use_switch": useSwitch = try Self.bool(key, value)
+            case "message_switch": messageSwitch = try Self.string(key, value)
+            case "queue": queue = try Self.string(key, value)
+            case "hooks_dir": hooksDir = try Self.string(key, value)
+            case "hook_timeout_seconds": hookTimeoutSeconds = try Self.int(key, value)
             case "sockets_path": socketsPath = try Self.string(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsHooks
 import XenopsLibxl
 import XenopsRPC
 import XenopsServer
@@ -40,7 +41,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
+                logger: Logger(label: "xenopsd.engine")
+            )
         )
         do { try await engine.start() } catch {
             await backend.close()
@@ -64,16 +68,22 @@ struct Daemon {
             logger: Logger(label: "xenopsd.server")
         )
         let xapiServices = xapiSocketServices(runner: runner, like: serverConfiguration)
-        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"
+        let switchNote = settings.useSwitch ? ", message-switch \(settings.messageSwitch) queue \(settings.queue)" : ""
+        let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)\(switchNote)"
         let logger = self.logger
+        var services: [any Service] = [
+            EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
+            RPCServerService(server: server) {
+                FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+                logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
+            },
+        ] + xapiServices
+        if settings.useSwitch {
+            // Last, so that it stops first: no new calls arrive while the others wind down.
+            services.append(MessageSwitchService(transport: makeSwitchTransport(runner)))
+        }
         let group = ServiceGroup(
-            services: [
-                EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
-                RPCServerService(server: server) {
-                    FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-                    logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
-                },
-            ] + xapiServices,
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -97,6 +107,18 @@ struct Daemon {
         configuration.acceptsAnyPath = true
         configuration.eventLoopThreads = 1
         return [RPCServerService(server: RPCServer(runner: runner, configuration: configuration, logger: Logger(label: "xenopsd.xapi-socket")))]
+    }
+
+    /// The message-switch client: every request runs through the same runner as the socket's.
+    private func makeSwitchTransport(_ runner: CallRunner) -> MessageSwitchTransport {
+        MessageSwitchTransport(
+            configuration: MessageSwitchConfiguration(
+                socketPath: settings.messageSwitch, queue: settings.queue,
+                shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)
+            ),
+            runner: runner,
+            logger: Logger(label: "xenopsd.switch")
+        )
     }
 
     private func openStore() throws(StartupError) -> VMStore {

@@ -57,6 +57,20 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
+    @Flag(name: .customLong("use-switch"), inversion: .prefixedNo, help: "Also serve the xenops queue on the message-switch, as xenopsd does for XAPI (default: off; giving --message-switch turns it on).")
+    var useSwitch: Bool?
+
+    @Option(name: .customLong("message-switch"), help: "The message-switch socket (default: /var/run/message-switch/sock). Turns on --use-switch.")
+    var messageSwitch: String?
+
+    @Option(help: "The message-switch queue to serve (default: org.xen.xapi.xenops.classic, the queue XAPI's xapi.conf names).")
+    var queue: String?
+
+    @Option(name: .customLong("hooks-dir"), help: "The hook scripts folder, one subfolder per hook as xenopsd's (default: /etc/xapi.d; a missing folder means no hooks).")
+    var hooksDir: String?
+
+    @Option(name: .customLong("hook-timeout"), help: "Seconds one hook script may run before it is killed and the operation fails with Hook_failed; 0 for no limit, as xenopsd (default: 600).")
+    var hookTimeout: Int?
     @Option(name: .customLong("sockets-path"), help: "XAPI's sockets directory, as xenopsd's sockets-path (e.g. /var/lib/xcp): also serve DIR/xenopsd (XML-RPC, as XAPI posts with use-switch=false) and DIR/xenopsd.forwarded (migration connections XAPI hands over). Default: off.")
     var socketsPath: String?
 
@@ -93,6 +107,11 @@ struct Xenopsd: AsyncParsableCommand {
         if let simCpus { settings.simCpus = simCpus }
         if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
+        if let messageSwitch { settings.messageSwitch = messageSwitch; settings.useSwitch = true }
+        if let useSwitch { settings.useSwitch = useSwitch }
+        if let queue { settings.queue = queue }
+        if let hooksDir { settings.hooksDir = hooksDir }
+        if let hookTimeout { settings.hookTimeoutSeconds = hookTimeout }
         if let socketsPath { settings.socketsPath = socketsPath }
         try settings.validate()
         return settings

@@ -75,23 +75,7 @@ extension DaemonProcess {
     /// Waits on UPDATES.get, as XAPI's `wait_for_task` does, until every task in `tasks` has
     /// finished; returns their final `Task.stat` results.
     func waitForTasks(_ tasks: [String], timeout: Duration = .seconds(60)) async throws -> [String: JSONValue] {
-        var finished: [String: JSONValue] = [:]
-        var lastID: Int? = nil
-        let deadline = ContinuousClock.now + timeout
-        while finished.count < tasks.count {
-            guard ContinuousClock.now < deadline else { throw DaemonError("tasks \(tasks) did not finish within \(timeout)") }
-            let updates = try await result(RawRPCDocuments.updatesGet(lastID: lastID, timeout: 5))
-            guard case .array(let parts) = updates, parts.count == 3, case .int(let next) = parts[2] else {
-                throw DaemonError("bad UPDATES.get result \(updates.jsonString)")
-            }
-            lastID = Int(next)
-            for task in tasks where finished[task] == nil {
-                guard parts[1].arrayElements?.contains(.array([.string("Task"), .string(task)])) == true else { continue }
-                let stat = try await result(RawRPCDocuments.taskStat(task))
-                if case .array(let state)? = stat["state"], state.first != .string("Pending") { finished[task] = stat }
-            }
-        }
-        return finished
+        try await waitForTasksToFinish(tasks, timeout: timeout) { try await self.result($0) }
     }
 
     /// The `[power_state, domids]` of every VM, by id, from VM.list.
@@ -104,4 +88,29 @@ extension DaemonProcess {
         }
         return states
     }
+}
+
+/// Waits on UPDATES.get, as XAPI's `wait_for_task` does, until every task in `tasks` has
+/// finished; returns their final `Task.stat` results. `result` sends a document by whatever
+/// transport and returns the reply's `result`.
+func waitForTasksToFinish(
+    _ tasks: [String], timeout: Duration = .seconds(60), result: (String) async throws -> JSONValue
+) async throws -> [String: JSONValue] {
+    var finished: [String: JSONValue] = [:]
+    var lastID: Int? = nil
+    let deadline = ContinuousClock.now + timeout
+    while finished.count < tasks.count {
+        guard ContinuousClock.now < deadline else { throw DaemonError("tasks \(tasks) did not finish within \(timeout)") }
+        let updates = try await result(RawRPCDocuments.updatesGet(lastID: lastID, timeout: 5))
+        guard case .array(let parts) = updates, parts.count == 3, case .int(let next) = parts[2] else {
+            throw DaemonError("bad UPDATES.get result \(updates.jsonString)")
+        }
+        lastID = Int(next)
+        for task in tasks where finished[task] == nil {
+            guard parts[1].arrayElements?.contains(.array([.string("Task"), .string(task)])) == true else { continue }
+            let stat = try await result(RawRPCDocuments.taskStat(task))
+            if case .array(let state)? = stat["state"], state.first != .string("Pending") { finished[task] = stat }
+        }
+    }
+    return finished
 }
