@@ -57,8 +57,6 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
-    @Option(name: .customLong("sockets-path"), help: "The directory of the sockets XAPI uses, as xenopsd's --sockets-path (on a host: /var/lib/xcp); serves xenopsd.forwarded there (default: none).")
-    var socketsPath: String?
 
     @Flag(name: .customLong("use-switch"), inversion: .prefixedNo, help: "Also serve the xenops queue on the message-switch, as xenopsd does for XAPI (default: off; giving --message-switch turns it on).")
     var useSwitch: Bool?
@@ -74,6 +72,8 @@ struct Xenopsd: AsyncParsableCommand {
 
     @Option(name: .customLong("hook-timeout"), help: "Seconds one hook script may run before it is killed and the operation fails with Hook_failed; 0 for no limit, as xenopsd (default: 600).")
     var hookTimeout: Int?
+    @Option(name: .customLong("sockets-path"), help: "XAPI's sockets directory, as xenopsd's sockets-path (e.g. /var/lib/xcp): also serve DIR/xenopsd (XML-RPC, as XAPI posts with use-switch=false) and DIR/xenopsd.forwarded (migration connections XAPI hands over). Default: off.")
+    var socketsPath: String?
 
     func run() async throws {
         do {
