@@ -46,11 +46,13 @@ let package = Package(
         ),
         // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
         .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        // Descriptor passing (SCM_RIGHTS) and close-on-exec accept for XAPI's forwarded socket.
+        .target(name: "CSocketGlue", cSettings: [.define("_GNU_SOURCE")]),
         // Listeners and transports: HTTP/1.1 on a Unix socket (SwiftNIO), the engine adapter.
         .target(
             name: "XenopsServer",
             dependencies: [
-                "XenopsRPC", "XenopsEngine", "XenopsCore",
+                "XenopsRPC", "XenopsEngine", "XenopsCore", "CSocketGlue",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -143,7 +145,7 @@ let package = Package(
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport"],
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsSimulator", "XenopsBackend", "CSocketGlue"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -13,7 +13,8 @@ import XenopsStore
 /// errors that say what to do.
 final class StatePersister: Sendable {
     private struct Pending: Sendable {
-        var change: StoreChange
+        /// Applied together, in one transaction.
+        var changes: [StoreChange]
         var what: String
         var continuation: CheckedContinuation<Result<Void, XenopsError>, Never>
     }
@@ -49,10 +50,20 @@ final class StatePersister: Sendable {
         try await submit(.remove(id: id), "remove VM \(id)")
     }
 
+    /// Removes VM `oldID` and writes `record` in one transaction (a VM changing its uuid at the
+    /// end of a migration): the store holds exactly one of them at any time.
+    func replace(removing oldID: String, with record: VMRecord) async throws(XenopsError) {
+        try await submit([.remove(id: oldID), .put(record.stored)], "rename VM \(oldID) to \(record.vm.id)")
+    }
+
     private func submit(_ change: StoreChange, _ what: String) async throws(XenopsError) {
+        try await submit([change], what)
+    }
+
+    private func submit(_ changes: [StoreChange], _ what: String) async throws(XenopsError) {
         let result: Result<Void, XenopsError> = await withCheckedContinuation { continuation in
             let startDrain = queue.withLock { q -> Bool in
-                q.items.append(Pending(change: change, what: what, continuation: continuation))
+                q.items.append(Pending(changes: changes, what: what, continuation: continuation))
                 if q.draining { return false }
                 q.draining = true
                 return true
@@ -73,12 +84,12 @@ final class StatePersister: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try store.apply(batch.map(\.change))
+                try store.apply(batch.flatMap(\.changes))
                 for p in batch { p.continuation.resume(returning: .success(())) }
             } catch {
                 for p in batch {
                     do {
-                        try store.apply([p.change])
+                        try store.apply(p.changes)
                         p.continuation.resume(returning: .success(()))
                     } catch {
                         p.continuation.resume(returning: .failure(Self.wrap(error, p.what)))

@@ -7,7 +7,7 @@ public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codabl
     // Mutating.
     case createDomain, pause, unpause, requestShutdown, destroy, save, restore
     case plugVBD, unplugVBD, insertMedia, ejectMedia, plugVIF, unplugVIF, setCarrier, plugPCI, unplugPCI
-    case setVcpus, setMemoryTarget, setXSData, debugTrigger
+    case setVcpus, setMemoryTarget, setXSData, debugTrigger, renameDomain
 
     /// Whether the operation changes hypervisor state (and is recorded in the history and
     /// slowed down by ``SimulatorConfiguration/stepLatency``).

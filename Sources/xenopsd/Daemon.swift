@@ -62,14 +62,20 @@ struct Daemon {
         )
         let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"
         let logger = self.logger
+        var services: [any Service] = [
+            EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
+        ]
+        if let forwarded = settings.forwardedSocketPath {
+            // Stops after the RPC server (the group shuts down in reverse order), before the engine.
+            services.append(ForwardedSocketService(server: ForwardedSocketServer(
+                path: forwarded, receiver: MigrationReceiver(engine: engine), logger: Logger(label: "xenopsd.forwarded"))))
+        }
+        services.append(RPCServerService(server: server) {
+            FileHandle.standardOutput.write(Data((banner + "\n").utf8))
+            logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
+        })
         let group = ServiceGroup(
-            services: [
-                EngineLifecycle(engine: engine, backend: backend, store: store, logger: logger, closeTimeout: .seconds(max(settings.shutdownGraceSeconds, 1))),
-                RPCServerService(server: server) {
-                    FileHandle.standardOutput.write(Data((banner + "\n").utf8))
-                    logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
-                },
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

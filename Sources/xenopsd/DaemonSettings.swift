@@ -21,6 +21,9 @@ struct DaemonSettings: Equatable {
     var simPersist = true
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    /// xenopsd's `--sockets-path`: the directory of XAPI's sockets (`/var/lib/xcp` on a host),
+    /// where `xenopsd.forwarded` is served. Nil: none of them are served.
+    var socketsPath: String?
 
     /// The defaults for this user (the state directory depends on whether we run as root).
     init(isRoot: Bool = geteuid() == 0, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -42,12 +45,16 @@ struct DaemonSettings: Equatable {
         if let v = file.simCpus { simCpus = v }
         if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
+        if let v = file.socketsPath { socketsPath = v }
     }
 
     /// The store file inside the state directory.
     var storePath: String { (stateDir as NSString).appendingPathComponent(VMStore.defaultFileName) }
     /// The simulator's domains, kept beside the store so they outlive a daemon restart.
     var simulatorStatePath: String { (stateDir as NSString).appendingPathComponent("simulator.json") }
+
+    /// The socket XAPI hands migration connections to (xenopsd's `forwarded_path`).
+    var forwardedSocketPath: String? { socketsPath.map { ($0 as NSString).appendingPathComponent("xenopsd.forwarded") } }
 
     /// Checks every value is in range.
     func validate() throws(StartupError) {
@@ -66,5 +73,6 @@ struct DaemonSettings: Equatable {
         try check((1...256).contains(eventLoopThreads), "event loop threads \(eventLoopThreads)", "1 to 256 for --event-loop-threads / \"event_loop_threads\"")
         try check(!stateDir.isEmpty, "the state directory (empty)", "a directory path for --state-dir")
         try check(!socket.isEmpty, "the socket path (empty)", "a file path for --socket")
+        try check(socketsPath.map { !$0.isEmpty } ?? true, "the sockets path (empty)", "a directory for --sockets-path / \"sockets_path\", e.g. /var/lib/xcp")
     }
 }

@@ -57,6 +57,9 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
+    @Option(name: .customLong("sockets-path"), help: "The directory of the sockets XAPI uses, as xenopsd's --sockets-path (on a host: /var/lib/xcp); serves xenopsd.forwarded there (default: none).")
+    var socketsPath: String?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -90,6 +93,7 @@ struct Xenopsd: AsyncParsableCommand {
         if let simCpus { settings.simCpus = simCpus }
         if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
+        if let socketsPath { settings.socketsPath = socketsPath }
         try settings.validate()
         return settings
     }
