@@ -44,8 +44,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
-        .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
+        // JSON-RPC v1/v2 and XML-RPC envelopes, the method catalog and the dispatch table.
+        .target(name: "XenopsRPC", dependencies: ["XenopsCore", "CLibXML2"], swiftSettings: swiftSettings),
+        // libxml2 (Debian libxml2-dev): the XML parser behind XenopsRPC's XML-RPC codec.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Descriptor passing (SCM_RIGHTS) and close-on-exec accept for XAPI's forwarded socket.
         .target(name: "CSocketGlue", cSettings: [.define("_GNU_SOURCE")]),
         // Listeners and transports: HTTP/1.1 on a Unix socket (SwiftNIO), the engine adapter.
@@ -136,7 +138,7 @@ let package = Package(
             dependencies: ["XenopsStore", "XenopsTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XenopsRPCTests", dependencies: ["XenopsRPC", "XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsServerTests",
             dependencies: ["XenopsServer", "XenopsClient", "XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],

@@ -6,10 +6,12 @@ public enum RPCEncoding: Sendable, Hashable {
     /// XML-RPC, as ocaml-rpc writes it.
     case xml
 
-    /// The encoding of `body`: XML when its first non-blank byte is `<`, JSON otherwise (a
-    /// body that is neither gets the JSON parser's error, which says what it found).
+    /// The encoding of `body`: XML when its first non-blank byte (after an optional UTF-8
+    /// byte-order mark, which XML allows and JSON does not) is `<`, JSON otherwise (a body
+    /// that is neither gets the JSON parser's error, which says what it found).
     public static func sniff(_ body: some Collection<UInt8>) -> RPCEncoding {
-        for byte in body {
+        let hasMark = body.starts(with: [0xEF, 0xBB, 0xBF])
+        for byte in body.dropFirst(hasMark ? 3 : 0) {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
             case UInt8(ascii: "<"): return .xml

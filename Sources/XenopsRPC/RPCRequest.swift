@@ -1,15 +1,18 @@
 import XenopsCore
 
-/// Which JSON-RPC dialect a request used; the reply uses the same.
+/// Which RPC dialect a request used; the reply uses the same.
 public enum RPCFlavour: Sendable, Hashable {
     /// ocaml-rpc's "V1", as XAPI sends it: no `jsonrpc` member, `params: [{…}]`,
     /// reply `{"result","error","id"}` with the xenops error value in `error`.
     case v1
     /// JSON-RPC 2.0: `params` object or array; errors as `{code, message, data}`.
     case v2
+    /// XML-RPC as ocaml-rpc writes it (XAPI with `use-switch=false`, and cross-host calls):
+    /// `<methodCall>` in, a XenAPI-style `{Status, Value | ErrorDescription}` struct out.
+    case xmlrpc
 }
 
-/// A decoded JSON-RPC call.
+/// A decoded call (JSON-RPC or XML-RPC).
 public struct RPCRequest: Sendable {
     public var method: String
     public var params: RPCParams
@@ -24,8 +27,11 @@ public struct RPCRequest: Sendable {
         self.flavour = flavour
     }
 
-    /// Decodes a request body. Throws an ``RPCFailure`` that can be sent back as is.
+    /// Decodes a request body: XML-RPC when its first non-blank byte is `<`, JSON-RPC
+    /// otherwise (XAPI sends no Content-Type, so the body decides). Throws an ``RPCFailure``
+    /// that can be sent back as is, in the flavour the body was in.
     public static func decode(_ body: some Collection<UInt8>, limits: JSONLimits = .default) throws(RPCFailure) -> RPCRequest {
+        if RPCEncoding.sniff(body) == .xml { return try decodeXML(body, limits: limits) }
         let json: JSONValue
         do { json = try JSONValue.parse(body, limits: limits) } catch {
             throw RPCFailure(.parseError("the request body is not valid JSON: \(error)"), flavour: .v1, id: .null)
@@ -65,16 +71,25 @@ public struct RPCRequest: Sendable {
         case .object(let named)?:
             decoded = RPCParams(named: named, positional: [])
         case .array(let list)?:
-            // ocaml-rpc puts every named parameter in one object at params[0]; unnamed ones follow.
-            if case .object(let named)? = list.first {
-                decoded = RPCParams(named: named, positional: Array(list.dropFirst()))
-            } else {
-                decoded = RPCParams(named: [], positional: list)
-            }
+            decoded = RPCParams(list: list)
         case let other?:
             throw RPCFailure(.invalidRequest("\"params\" must be an array or an object, found \(other.kindName)"), flavour: flavour, id: id)
         }
         return RPCRequest(method: method, params: decoded, id: id, flavour: flavour)
+    }
+}
+
+/// Decoding XML-RPC calls.
+extension RPCRequest {
+    /// Decodes an XML-RPC `<methodCall>` body. Its values become the JSON the JSON-RPC path
+    /// would have produced (an untyped `<value>42</value>` is the string "42", which the codec
+    /// accepts where an int is expected), so one dispatcher serves both.
+    public static func decodeXML(_ body: some Collection<UInt8>, limits: JSONLimits = .default) throws(RPCFailure) -> RPCRequest {
+        let call: XMLRPC.Call
+        do { call = try XMLRPC.decodeCall(body, limits: limits) } catch {
+            throw RPCFailure(.parseError("the request body is not a valid XML-RPC call: \(error.message)"), flavour: .xmlrpc, id: .null)
+        }
+        return RPCRequest(method: call.method, params: RPCParams(list: call.params), id: .null, flavour: .xmlrpc)
     }
 }
 
@@ -92,6 +107,16 @@ public struct RPCParams: Sendable {
         }
         self.named = map
         self.positional = positional
+    }
+
+    /// Parameters as ocaml-rpc sends them in a list: every named parameter in one object
+    /// first, unnamed ones after it.
+    public init(list: [JSONValue]) {
+        if case .object(let named)? = list.first {
+            self.init(named: named, positional: Array(list.dropFirst()))
+        } else {
+            self.init(named: [], positional: list)
+        }
     }
 
     /// The raw value of a named parameter.

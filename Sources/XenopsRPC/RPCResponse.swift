@@ -1,6 +1,6 @@
 import XenopsCore
 
-/// Renders JSON-RPC replies in the request's flavour.
+/// Renders replies in the request's flavour (JSON-RPC V1, 2.0, or XML-RPC).
 public enum RPCResponse {
     /// The reply body for an outcome.
     public static func render(_ outcome: RPCOutcome, flavour: RPCFlavour, id: JSONValue) -> [UInt8] {
@@ -14,6 +14,12 @@ public enum RPCResponse {
     public static func render(_ outcome: RPCOutcome, flavour: RPCFlavour, id: JSONValue, into out: inout [UInt8]) {
         let members: [JSONMember]
         switch (flavour, outcome) {
+        case (.xmlrpc, .success(let value)):
+            XMLRPC.encodeReply(.success(value), into: &out)
+            return
+        case (.xmlrpc, .failure(let error)):
+            XMLRPC.encodeReply(.failure(error.xenopsError.xenops), into: &out)
+            return
         case (.v1, .success(let value)):
             members = [JSONMember("result", value), JSONMember("error", .null), JSONMember("id", id)]
         case (.v1, .failure(let error)):
@@ -48,5 +54,19 @@ public enum RPCResponse {
             return .failure(.xenops((try? XenopsError(xenops: error)) ?? .unknownError))
         }
         return .success(json["result"] ?? .null)
+    }
+
+    /// Decodes an XML-RPC reply (the client side), as xenopsd's `Xcp_client.xml_http_rpc`
+    /// does: `{Status: "Success", Value: v}` is success, `{Status: "Failure",
+    /// ErrorDescription: e}` the xenops error `e`; a `<fault>` is an internal error.
+    public static func decodeXML(_ body: some Collection<UInt8>, limits: JSONLimits = .default) throws(XMLRPCError) -> RPCOutcome {
+        switch try XMLRPC.decodeReply(body, limits: limits) {
+        case .success(let value):
+            return .success(value)
+        case .failure(let error):
+            return .failure(.xenops((try? XenopsError(xenops: error)) ?? .internalError("the remote call failed with an error this daemon cannot read: \(error.jsonString)")))
+        case .fault(let code, let message):
+            return .failure(.xenops(.internalError("the remote end answered with XML-RPC fault \(code.jsonString): \(message.stringValue ?? message.jsonString)")))
+        }
     }
 }

@@ -4,9 +4,9 @@ import NIOHTTP1
 import XenopsCore
 import XenopsRPC
 
-/// Serves JSON-RPC over one HTTP/1.1 connection: accumulates a `POST /` body up to the
-/// limit, runs the call in one Swift task (never on the event loop) and writes the reply back
-/// on the connection's event loop.
+/// Serves JSON-RPC and XML-RPC over one HTTP/1.1 connection: accumulates a `POST /` body up to
+/// the limit, runs the call in one Swift task and writes the reply back on the connection's
+/// event loop. The body tells XML from JSON (XAPI sends no Content-Type); the reply is in kind.
 ///
 /// The pipelining handler in front of it holds back the next request until the current
 /// reply has been written, so this handler serves one request at a time; concurrency comes
@@ -24,6 +24,8 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         var idleTimeout: TimeAmount
         var logger: Logger
         var registry: ConnectionRegistry
+        /// Whether a `POST` on any path is served (the socket at XAPI's path).
+        var acceptsAnyPath = false
     }
 
     private enum State {
@@ -154,16 +156,12 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func receive(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         lastActivity = .now()
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        guard Self.acceptedPaths.contains(path) else {
+        guard shared.acceptsAnyPath || Self.acceptedPaths.contains(path) else {
             state = .rejecting(head, .notFound, "there is nothing at \(head.uri); send JSON-RPC requests with POST to / on this socket")
             return
         }
         guard head.method == .POST else {
             state = .rejecting(head, .methodNotAllowed, "\(head.method.rawValue) is not allowed on \(path); send JSON-RPC requests with POST")
-            return
-        }
-        if let type = head.headers.first(name: "content-type"), Self.isXML(type) {
-            state = .rejecting(head, .unsupportedMediaType, "XML-RPC request bodies (Content-Type: \(type)) are not supported yet; send JSON-RPC (Content-Type: application/json) instead")
             return
         }
         if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > shared.maxBodyBytes {
@@ -224,7 +222,8 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = head.isKeepAlive && !forceClose && !draining && !shared.registry.isDraining
         var headers = HTTPHeaders()
         headers.reserveCapacity(3)
-        headers.add(name: "Content-Type", value: "application/json")
+        // The reply is in the request's kind: an XML-RPC reply starts with `<`.
+        headers.add(name: "Content-Type", value: bytes.first == UInt8(ascii: "<") ? "text/xml" : "application/json")
         headers.add(name: "Content-Length", value: String(bytes.count))
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
@@ -253,10 +252,5 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A JSON-RPC v1 error body for a request refused before dispatch.
     static func errorBody(_ message: String) -> [UInt8] {
         RPCResponse.render(.failure(.xenops(.internalError(message))), flavour: .v1, id: .null)
-    }
-
-    static func isXML(_ contentType: String) -> Bool {
-        let lower = contentType.lowercased()
-        return lower.hasPrefix("text/xml") || lower.hasPrefix("application/xml")
     }
 }

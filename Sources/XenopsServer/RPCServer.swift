@@ -6,7 +6,8 @@ import Synchronization
 import XenopsCore
 import XenopsRPC
 
-/// The JSON-RPC listener: HTTP/1.1 `POST /` on a Unix domain socket, built on SwiftNIO.
+/// The RPC listener: HTTP/1.1 `POST /` on a Unix domain socket, built on SwiftNIO, serving
+/// JSON-RPC and XML-RPC (told apart by the body).
 ///
 /// Connections are kept alive; each serves its requests in order while any number of
 /// connections are served at once. Calls run in Swift tasks, never on an event loop, so a
@@ -166,7 +167,8 @@ public final class RPCServer: Sendable {
     private func bootstrap() -> ServerBootstrap {
         let shared = HTTPRPCHandler.Shared(
             runner: runner, maxBodyBytes: configuration.maxBodyBytes,
-            idleTimeout: TimeAmount(configuration.idleTimeout), logger: logger, registry: registry
+            idleTimeout: TimeAmount(configuration.idleTimeout), logger: logger, registry: registry,
+            acceptsAnyPath: configuration.acceptsAnyPath
         )
         let tick = TimeAmount(configuration.idleTimeout / 4)
         return ServerBootstrap(group: group)

@@ -1,6 +1,7 @@
 import XenopsCore
 
 /// How the RPC listener behaves: where it listens and the limits it enforces on clients.
+/// Every listener serves JSON-RPC and XML-RPC alike, told apart by the body.
 public struct RPCServerConfiguration: Sendable {
     /// The default socket, as in `Docs/operations.md`.
     public static let defaultSocketPath = "/run/xenopsd-ng/xenopsd.sock"
@@ -26,6 +27,10 @@ public struct RPCServerConfiguration: Sendable {
     /// (one thread per core). Calls run on the Swift concurrency pool either way; on a small
     /// host, fewer loop threads mean fewer context switches.
     public var eventLoopThreads: Int?
+    /// Whether a `POST` on any path is served. XAPI (`use-switch=false`) posts to the socket's
+    /// own path (`POST /var/lib/xcp/xenopsd`), so the socket at its path accepts any; the main
+    /// socket accepts only `/` and `/jsonrpc`.
+    public var acceptsAnyPath: Bool
 
     public init(
         socketPath: String = RPCServerConfiguration.defaultSocketPath,
@@ -34,7 +39,8 @@ public struct RPCServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(300),
         shutdownGracePeriod: Duration = .seconds(10),
         backlog: Int = 256,
-        eventLoopThreads: Int? = nil
+        eventLoopThreads: Int? = nil,
+        acceptsAnyPath: Bool = false
     ) {
         self.socketPath = socketPath
         self.maxBodyBytes = maxBodyBytes
@@ -43,9 +49,10 @@ public struct RPCServerConfiguration: Sendable {
         self.shutdownGracePeriod = shutdownGracePeriod
         self.backlog = backlog
         self.eventLoopThreads = eventLoopThreads
+        self.acceptsAnyPath = acceptsAnyPath
     }
 
-    /// The parser limits every request body is decoded with.
+    /// The parser limits every request body is decoded with (JSON and XML alike).
     public var jsonLimits: JSONLimits {
         JSONLimits(maxDepth: maxJSONDepth, maxBytes: maxBodyBytes)
     }

@@ -90,7 +90,7 @@ import XenopsTestSupport
         }
     }
 
-    @Test func xmlBodiesGetAClearError() async throws {
+    @Test func xmlBodiesAreServedAsXMLRPC() async throws {
         try await withServer { fixture in
             let path = fixture.socketPath
             let response = try await blocking {
@@ -98,8 +98,11 @@ import XenopsTestSupport
                 try connection.send(RawHTTPConnection.request("<?xml version=\"1.0\"?><methodCall/>", headers: [("Content-Type", "text/xml")]))
                 return try connection.readResponse()
             }
-            #expect(response.status == 415)
-            #expect(try internalError(response)?.contains("XML-RPC") == true)
+            // No longer 415: an XML-RPC Failure saying what is wrong with the call.
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "text/xml")
+            #expect(response.text.contains("<value>Failure</value>"))
+            #expect(response.text.contains("&lt;methodName&gt; and then &lt;params&gt;"))
         }
     }
 

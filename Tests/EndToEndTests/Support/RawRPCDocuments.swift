@@ -5,7 +5,7 @@ import XenopsTestSupport
 /// The JSON-RPC documents of xenops-interface.md §3.5, byte for byte as XAPI sends them.
 enum RawRPCDocuments {
     static let vmID = InterfaceExamples.vmID
-    static let dbg = "Async.VM.start R:593283cf10c0"
+    static let dbg = InterfaceExamples.dbg
 
     /// The decoded `metadata` of example (a): an HVM/UEFI VM with one disk and one NIC.
     static func metadata(id: String = vmID, name: String = "debian12") -> String {
@@ -14,23 +14,22 @@ enum RawRPCDocuments {
 
     /// Example (a): `VM.import_metadata` with the metadata double-encoded in a string.
     static func importMetadata(id: String = vmID, name: String = "debian12", requestID: Int = 17) -> String {
-        let encoded = JSONValue.string(metadata(id: id, name: name)).jsonString
-        return #"{"method":"VM.import_metadata","params":[{"debug_info":"\#(dbg)","metadata":\#(encoded)}],"id":\#(requestID)}"#
+        InterfaceExamples.importMetadataRequest(id: id, name: name, requestID: requestID)
     }
 
     /// Example (b): `VM.start`.
     static func start(id: String = vmID, requestID: Int = 18) -> String {
-        #"{"method":"VM.start","params":[{"debug_info":"\#(dbg)","id":"\#(id)","paused":false}],"id":\#(requestID)}"#
+        InterfaceExamples.startRequest(id: id, requestID: requestID)
     }
 
     /// Example (b): `VM.unpause`.
     static func unpause(id: String = vmID, requestID: Int = 19) -> String {
-        #"{"method":"VM.unpause","params":[{"debug_info":"\#(dbg)","id":"\#(id)"}],"id":\#(requestID)}"#
+        InterfaceExamples.unpauseRequest(id: id, requestID: requestID)
     }
 
     /// Example (c): `Task.stat`.
     static func taskStat(_ task: String, requestID: Int = 20) -> String {
-        #"{"method":"Task.stat","params":[{"debug_info":"\#(dbg)","id":"\#(task)"}],"id":\#(requestID)}"#
+        InterfaceExamples.taskStatRequest(task, requestID: requestID)
     }
 
     static func taskDestroy(_ task: String, requestID: Int = 23) -> String {
@@ -39,17 +38,14 @@ enum RawRPCDocuments {
 
     /// Example (d): `UPDATES.get` as XAPI's event thread sends it; `timeout` absent means forever.
     static func updatesGet(lastID: Int?, timeout: Int?, requestID: Int = 21) -> String {
-        var params = #""debug_info":"org.xen.xapi.xenops.classic events D:23b896eda772""#
-        if let lastID { params += #","last_id":\#(lastID)"# }
-        if let timeout { params += #","timeout":\#(timeout)"# }
-        return #"{"method":"UPDATES.get","params":[{\#(params)}],"id":\#(requestID)}"#
+        InterfaceExamples.updatesGetRequest(lastID: lastID, timeout: timeout, requestID: requestID)
     }
 
     /// Example (e): `query`.
-    static let query = #"{"method":"query","params":[{"debug_info":"xapi","unit":null}],"id":1}"#
+    static let query = InterfaceExamples.queryRequest
 
     static func vmStat(_ id: String, requestID: Int = 22) -> String {
-        #"{"method":"VM.stat","params":[{"debug_info":"x","id":"\#(id)"}],"id":\#(requestID)}"#
+        InterfaceExamples.vmStatRequest(id, requestID: requestID)
     }
 
     static func vmList(requestID: Int = 30) -> String {

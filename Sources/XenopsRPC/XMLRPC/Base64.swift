@@ -1,0 +1,33 @@
+/// RFC 4648 base64, for XML-RPC `<base64>` (whitespace inside is ignored, as line-wrapped
+/// encoders produce it).
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// The decoded bytes, or nil when `text` is not base64.
+    static func decode(_ text: String) -> [UInt8]? {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        var out: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for byte in text.utf8 {
+            if isXMLSpace(byte) { continue }
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0 else { return nil }  // data after padding
+            let sextet = table[Int(byte)]
+            guard sextet != 0xFF else { return nil }
+            accumulator = (accumulator << 6) | UInt32(sextet)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        guard padding <= 2, bits < 6 else { return nil }
+        return out
+    }
+}
