@@ -124,7 +124,7 @@ let package = Package(
         // Shared test fixtures: the backend conformance suite, temporary directories.
         .target(
             name: "XenopsTestSupport",
-            dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
+            dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine", "CSocketGlue"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "XenopsCoreTests", dependencies: ["XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),

@@ -11,15 +11,22 @@ public struct EngineConfiguration: Sendable {
     /// The pause before restarting a VM that rebooted within ``minimumUptime`` (xenopsd: 15 s).
     public var rebootLoopDelay: Double
     public var logger: Logger
+    /// How `VM.migrate` reaches a destination daemon; nil: `VM.migrate` answers `Unimplemented`.
+    public var migrationConnector: (any MigrationConnector)?
+    /// The source side's waits for the destination.
+    public var migrationTimeouts: MigrationTimeouts
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, logger: Logger = Logger(label: "xenopsd.engine")
+        rebootLoopDelay: Double = 15, logger: Logger = Logger(label: "xenopsd.engine"),
+        migrationConnector: (any MigrationConnector)? = nil, migrationTimeouts: MigrationTimeouts = .init()
     ) {
         self.workers = workers
         self.shutdownAckTimeout = shutdownAckTimeout
         self.minimumUptime = minimumUptime
         self.rebootLoopDelay = rebootLoopDelay
         self.logger = logger
+        self.migrationConnector = migrationConnector
+        self.migrationTimeouts = migrationTimeouts
     }
 }

@@ -37,7 +37,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, logger: Logger(label: "xenopsd.engine"),
+                // VM.migrate's way to a destination: HTTP over TCP to its xenops_url.
+                migrationConnector: TCPMigrationConnector(logger: Logger(label: "xenopsd.migration")))
         )
         do { try await engine.start() } catch {
             await backend.close()
