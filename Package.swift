@@ -147,7 +147,9 @@ let package = Package(
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsSimulator", "XenopsBackend", "CSocketGlue"],
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsSimulator", "XenopsBackend", "CSocketGlue",
+                "XenopsServer",  // the cross-host XML-RPC client (RemoteXenopsClient)
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,7 +19,10 @@ struct Daemon {
     func run() async throws(StartupError) {
         let backendChoice = settings.backend.resolved()
         // Refuse early, before the store is opened, if another daemon serves the socket.
-        do { try RPCServer.preflight(socketPath: settings.socket) } catch {
+        do {
+            try RPCServer.preflight(socketPath: settings.socket)
+            if let xmlrpcSocket = settings.xmlrpcSocket { try RPCServer.preflight(socketPath: xmlrpcSocket) }
+        } catch {
             throw StartupError(.socket, error.reason, remedy: error.remedy)
         }
         let lock = try StateDirectoryLock(directory: settings.stateDir)
@@ -63,6 +66,7 @@ struct Daemon {
             configuration: serverConfiguration,
             logger: Logger(label: "xenopsd.server")
         )
+        let xapiServices = xapiSocketServices(runner: runner, like: serverConfiguration)
         let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"
         let logger = self.logger
         var services: [any Service] = [
@@ -78,7 +82,7 @@ struct Daemon {
             logger.info("ready", metadata: ["backend": .string(backendChoice.rawValue), "socket": .string(settings.socket), "state_dir": .string(settings.stateDir)])
         })
         let group = ServiceGroup(
-            services: services,
+            services: services + xapiServices,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -90,6 +94,18 @@ struct Daemon {
             throw StartupError(.failure, "the daemon stopped on an error: \(error)", remedy: "Check the messages above, then start it again.")
         }
         logger.info("stopped")
+    }
+
+    /// The listeners at XAPI's paths under `--sockets-path`: `DIR/xenopsd`, where XAPI with
+    /// `use-switch=false` posts XML-RPC to the socket's own path. Same runner, limits and
+    /// timeouts as the main socket; one event-loop thread (XAPI sends one call per connection).
+    private func xapiSocketServices(runner: CallRunner, like main: RPCServerConfiguration) -> [any Service] {
+        guard let path = settings.xmlrpcSocket else { return [] }
+        var configuration = main
+        configuration.socketPath = path
+        configuration.acceptsAnyPath = true
+        configuration.eventLoopThreads = 1
+        return [RPCServerService(server: RPCServer(runner: runner, configuration: configuration, logger: Logger(label: "xenopsd.xapi-socket")))]
     }
 
     private func openStore() throws(StartupError) -> VMStore {

@@ -21,8 +21,9 @@ struct DaemonSettings: Equatable {
     var simPersist = true
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
-    /// xenopsd's `--sockets-path`: the directory of XAPI's sockets (`/var/lib/xcp` on a host),
-    /// where `xenopsd.forwarded` is served. Nil: none of them are served.
+    /// XAPI's sockets directory (xenopsd's `sockets-path`, `/var/lib/xcp` on a host): when set,
+    /// the daemon also serves `DIR/xenopsd` (XML-RPC, `use-switch=false`) and
+    /// `DIR/xenopsd.forwarded` (migration connections). Off by default.
     var socketsPath: String?
 
     /// The defaults for this user (the state directory depends on whether we run as root).
@@ -55,6 +56,8 @@ struct DaemonSettings: Equatable {
 
     /// The socket XAPI hands migration connections to (xenopsd's `forwarded_path`).
     var forwardedSocketPath: String? { socketsPath.map { ($0 as NSString).appendingPathComponent("xenopsd.forwarded") } }
+    /// The socket XAPI posts XML-RPC to with `use-switch=false` (`DIR/xenopsd`), if enabled.
+    var xmlrpcSocket: String? { socketsPath.map { ($0 as NSString).appendingPathComponent("xenopsd") } }
 
     /// Checks every value is in range.
     func validate() throws(StartupError) {
@@ -73,6 +76,9 @@ struct DaemonSettings: Equatable {
         try check((1...256).contains(eventLoopThreads), "event loop threads \(eventLoopThreads)", "1 to 256 for --event-loop-threads / \"event_loop_threads\"")
         try check(!stateDir.isEmpty, "the state directory (empty)", "a directory path for --state-dir")
         try check(!socket.isEmpty, "the socket path (empty)", "a file path for --socket")
-        try check(socketsPath.map { !$0.isEmpty } ?? true, "the sockets path (empty)", "a directory for --sockets-path / \"sockets_path\", e.g. /var/lib/xcp")
+        if let socketsPath {
+            try check(!socketsPath.isEmpty, "the sockets path (empty)", "a directory for --sockets-path, e.g. /var/lib/xcp")
+            try check(xmlrpcSocket != socket, "--sockets-path \(socketsPath) (its xenopsd socket is the --socket path)", "another directory for --sockets-path, or another --socket")
+        }
     }
 }

@@ -57,7 +57,7 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
-    @Option(name: .customLong("sockets-path"), help: "The directory of the sockets XAPI uses, as xenopsd's --sockets-path (on a host: /var/lib/xcp); serves xenopsd.forwarded there (default: none).")
+    @Option(name: .customLong("sockets-path"), help: "XAPI's sockets directory, as xenopsd's sockets-path (e.g. /var/lib/xcp): also serve DIR/xenopsd (XML-RPC, as XAPI posts with use-switch=false) and DIR/xenopsd.forwarded (migration connections XAPI hands over). Default: off.")
     var socketsPath: String?
 
     func run() async throws {

@@ -1,5 +1,6 @@
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 private typealias F = CodecFixtures
 
@@ -216,12 +217,7 @@ struct CodecWorkedExampleTests {
 
     @Test("(c) Task.t documents round-trip", arguments: taskStates)
     func taskRoundTrips(state: String, expected: TaskState) throws {
-        let text = """
-            {"id":"57","dbg":"Async.VM.start R:593283cf10c0","ctime":1718000000.25,
-             "state":\(state),"subtasks":{},"debug_info":{"cancel_points_seen":"7"},
-             "backtrace":"()","cancellable":true}
-            """
-        let task = try expectRoundTrip(TaskInfo.self, text)
+        let task = try expectRoundTrip(TaskInfo.self, InterfaceExamples.taskResult(state: state))
         #expect(task.id == "57")
         #expect(task.dbg == "Async.VM.start R:593283cf10c0")
         #expect(task.ctime == 1_718_000_000.25)
@@ -266,13 +262,7 @@ struct CodecWorkedExampleTests {
     @Test("(d) the UPDATES.get result round-trips")
     func updatesRoundTrip() throws {
         let u = F.vmUUID
-        let result = try expectRoundTrip(
-            UpdatesResult.self,
-            #"""
-            [ [[7,[["Vm","\#(u)"],["Vbd",["\#(u)","xvda"]]]]],
-              [["Vm","\#(u)"],["Vif",["\#(u)","0"]],["Task","57"]],
-              1241 ]
-            """#)
+        let result = try expectRoundTrip(UpdatesResult.self, InterfaceExamples.updatesResults[0])
         #expect(result.barriers == [Barrier(id: 7, ids: [.vm(u), .vbd(DeviceID(vm: u, name: "xvda"))])])
         #expect(result.ids == [.vm(u), .vif(DeviceID(vm: u, name: "0")), .task("57")])
         #expect(result.next == 1241)
