@@ -18,13 +18,13 @@ import XenopsCore
         #expect(try MigrationURL("https://h").port == 443)
     }
 
-    @Test func badURLsAreFailedToContactRemoteServiceNamingThem() {
+    @Test func badURLsAreFailedToContactRemoteServiceNamingThemAsGiven() {
         for text in ["not a url", "ftp://h/x", "http://:80/x", "http://h:99999/x", "http://[::1/x"] {
             #expect {
                 _ = try MigrationURL(text)
             } throws: { error in
                 guard case .failedToContactRemoteService(let s)? = error as? XenopsError else { return false }
-                return s.hasPrefix(MigrationURL.redacted(text))
+                return s == text
             }
         }
     }

@@ -10,7 +10,9 @@ import XenopsEngine
 /// The source side's way to the destination daemon (``MigrationConnector``): plain HTTP over
 /// TCP to the host of the `xenops_url`, as xenopsd speaks to a destination XAPI, which
 /// forwards the API calls to its xenopsd and hands the `PUT …/migrate/…` connections over to
-/// it (or to a test's stand-in, XenopsTestSupport's `LoopbackXAPI`).
+/// it (or to a test's stand-in, XenopsTestSupport's `LoopbackXAPI`). API calls go through
+/// ``RemoteXenopsClient``; the migration connections are plain sockets, since after the
+/// request head the bytes are handshake frames and the save stream, not HTTP.
 ///
 /// `https://` URLs are refused with `Unimplemented` for now: TLS for migration is issue #8's
 /// (stunnel/kTLS in xenopsd, mutual TLS between xenopsd-ng hosts). Sockets are non-blocking;
@@ -19,16 +21,13 @@ import XenopsEngine
 public struct TCPMigrationConnector: MigrationConnector {
     /// How long a TCP connect may take (and a name lookup).
     public var connectTimeout: Duration
-    /// How long an API call may wait for the whole reply.
+    /// The longest silence while an API call waits for its reply.
     public var callTimeout: Duration
-    /// The largest API reply accepted.
-    public var maxReplyBytes: Int
     let logger: Logger
 
-    public init(connectTimeout: Duration = .seconds(30), callTimeout: Duration = .seconds(120), maxReplyBytes: Int = 16 << 20, logger: Logger = Logger(label: "xenopsd.migration")) {
+    public init(connectTimeout: Duration = .seconds(10), callTimeout: Duration = .seconds(300), logger: Logger = Logger(label: "xenopsd.migration")) {
         self.connectTimeout = connectTimeout
         self.callTimeout = callTimeout
-        self.maxReplyBytes = maxReplyBytes
         self.logger = logger
     }
 
@@ -43,18 +42,22 @@ public struct TCPMigrationConnector: MigrationConnector {
             try await stream.write(Array(head.utf8))
         } catch {
             stream.close()
-            throw Self.unreachable(url, "sending the request failed: \(error)")
+            throw unreachable(url, "sending the request failed: \(error)")
         }
         logger.debug("opened \(MigrationURL.redacted(url))\(pathSuffix)")
         return stream
     }
 
+    /// An XML-RPC call through ``RemoteXenopsClient``, as xenopsd's `Remote` module makes it.
     public func call(url: String, method: String, params: [JSONMember]) async throws -> JSONValue {
-        let target = try Self.plainHTTP(url)
-        let stream = try await connect(target, url)
-        defer { stream.close() }
-        return try await RemoteXenopsCall(target: target, url: url, timeout: callTimeout, maxReplyBytes: maxReplyBytes)
-            .run(method: method, params: params, on: stream)
+        var named = params
+        var debugInfo = ""
+        if let index = named.firstIndex(where: { $0.key == "debug_info" }) {
+            debugInfo = named[index].value.stringValue ?? ""
+            named.remove(at: index)
+        }
+        let client = try RemoteXenopsClient(url: url, connectTimeout: connectTimeout, readTimeout: callTimeout, logger: logger)
+        return try await client.call(method, debugInfo: debugInfo, named)
     }
 
     /// The URL, if it is one this connector can serve.
@@ -77,14 +80,16 @@ public struct TCPMigrationConnector: MigrationConnector {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw Self.unreachable(url, "\(error)")
+            throw unreachable(url, "\(error)")
         }
         return DescriptorStream(taking: fd)
     }
 
-    /// `Failed_to_contact_remote_service` naming the URL (without its session id) and why.
-    static func unreachable(_ url: String, _ why: String) -> XenopsError {
-        .failedToContactRemoteService("\(MigrationURL.redacted(url)) (\(why))")
+    /// `Failed_to_contact_remote_service url`, as xenopsd and ``RemoteXenopsClient`` report
+    /// it; why is logged (without the session id).
+    func unreachable(_ url: String, _ why: String) -> XenopsError {
+        logger.warning("cannot reach the migration destination", metadata: ["url": .string(MigrationURL.redacted(url)), "reason": .string(why)])
+        return .failedToContactRemoteService(url)
     }
 
     /// One `Cookie:` header value, `name=value; …` as cohttp writes it. Separators and line
