@@ -132,7 +132,7 @@ let package = Package(
         // Shared test fixtures: the backend conformance suite, temporary directories.
         .target(
             name: "XenopsTestSupport",
-            dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine"],
+            dependencies: ["XenopsCore", "XenopsBackend", "XenopsSimulator", "XenopsStore", "XenopsEngine", "CSocketGlue"],
             swiftSettings: swiftSettings
         ),
         // A message-switch written from the protocol, and XAPI's client side of it, for tests.

@@ -14,10 +14,15 @@ public struct EngineConfiguration: Sendable {
     /// Runs the operator's hook scripts (xenopsd's `/etc/xapi.d`); none by default.
     public var hooks: any HookRunning
     public var logger: Logger
+    /// How `VM.migrate` reaches a destination daemon; nil: `VM.migrate` answers `Unimplemented`.
+    public var migrationConnector: (any MigrationConnector)?
+    /// The source side's waits for the destination.
+    public var migrationTimeouts: MigrationTimeouts
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(), logger: Logger = Logger(label: "xenopsd.engine")
+        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(), logger: Logger = Logger(label: "xenopsd.engine"),
+        migrationConnector: (any MigrationConnector)? = nil, migrationTimeouts: MigrationTimeouts = .init()
     ) {
         self.workers = workers
         self.shutdownAckTimeout = shutdownAckTimeout
@@ -25,5 +30,7 @@ public struct EngineConfiguration: Sendable {
         self.rebootLoopDelay = rebootLoopDelay
         self.hooks = hooks
         self.logger = logger
+        self.migrationConnector = migrationConnector
+        self.migrationTimeouts = migrationTimeouts
     }
 }

@@ -131,7 +131,13 @@ public enum MethodCatalog {
         op("VM.start", [id, P("paused", "bool (treated as force)")], "Builds the domain and leaves it paused.") { a throws(XenopsError) in .start(force: try a.optional("paused") ?? false) },
         op("VM.shutdown", [id, P("delay", "float option (seconds; absent = hard)", optional: true)], "Clean shutdown with a timeout, or hard when no delay.") { a throws(XenopsError) in .shutdown(delay: try a.optional("delay")) },
         op("VM.reboot", [id, P("delay", "float option (seconds; absent = hard)", optional: true)], "Clean reboot with a timeout, or hard when no delay.") { a throws(XenopsError) in .reboot(delay: try a.optional("delay")) },
-        RPCMethod("VM.migrate", .unimplemented, [id, P("vdi_map", "{src: dst}"), P("vif_map", "{vif: Network.t}"), P("pci_map", "{vgpu: address}"), P("xenops_url", "string"), P("compress", "bool"), P("verify_dest", "bool"), P("localhost_migration", "bool")], "Live migration.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VM.migrate", .task, [id, P("vdi_map", "{src: dst}"), P("vif_map", "{vif: Network.t}"), P("pci_map", "{vgpu: Pci.address}"), P("xenops_url", "string"), P("compress", "bool"), P("verify_dest", "bool"), P("localhost_migration", "bool")], "Live-migrates the VM to the daemon at xenops_url (source side; Docs/migration.md).") { a, s throws(XenopsError) in
+            let request = MigrateRequest(
+                vdiMap: try a.optional("vdi_map") ?? [:], vifMap: try a.optional("vif_map") ?? [:], pciMap: try a.optional("pci_map") ?? [:],
+                xenopsURL: try a.required("xenops_url"), compress: try a.optional("compress") ?? false,
+                verifyDest: try a.optional("verify_dest") ?? false, localhostMigration: try a.optional("localhost_migration") ?? false)
+            return .string(try await s.vmMigrate(a.dbg, id: try a.required("id"), request))
+        },
         op("VM.suspend", [id, P("suspend_vdi", "disk (only [\"Local\", path])")], "Saves the domain to a suspend image and destroys it.") { a throws(XenopsError) in .suspend(try a.required("suspend_vdi")) },
         op("VM.resume", [id, P("suspend_vdi", "disk (only [\"Local\", path])")], "Rebuilds the domain from a suspend image, left paused.") { a throws(XenopsError) in .resume(try a.required("suspend_vdi")) },
         RPCMethod("VM.fast_resume", .unimplemented, [id], "Resumes a checkpointed domain.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },

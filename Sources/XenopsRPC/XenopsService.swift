@@ -29,6 +29,8 @@ public protocol XenopsService: Sendable {
     func vmExportMetadata(_ dbg: String, id: String) async throws(XenopsError) -> Metadata
     /// Queues an operation on the VM's queue; returns the task id.
     func vmOperation(_ dbg: String, id: String, _ operation: VMOperation) async throws(XenopsError) -> String
+    /// `VM.migrate`: queues the migration on the VM's queue; returns the task id.
+    func vmMigrate(_ dbg: String, id: String, _ request: MigrateRequest) async throws(XenopsError) -> String
 
     func vbdAdd(_ dbg: String, vbd: VBD) async throws(XenopsError) -> DeviceID
     func vbdRemove(_ dbg: String, id: DeviceID) async throws(XenopsError)

@@ -59,6 +59,10 @@ public struct EngineService: XenopsService {
         engine.submit(operation, vm: id, debugInfo: dbg)
     }
 
+    public func vmMigrate(_ dbg: String, id: String, _ request: MigrateRequest) async throws(XenopsError) -> String {
+        engine.migrateVM(id, request, debugInfo: dbg)
+    }
+
     // MARK: Devices
 
     public func vbdAdd(_ dbg: String, vbd: VBD) async throws(XenopsError) -> DeviceID { try await engine.addVBD(vbd) }

@@ -8,6 +8,8 @@ public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codabl
     case createDomain, pause, unpause, requestShutdown, destroy, save, restore
     case plugVBD, unplugVBD, insertMedia, ejectMedia, plugVIF, unplugVIF, setCarrier, plugPCI, unplugPCI
     case setVcpus, setMemoryTarget, setXSData, debugTrigger, renameDomain
+    /// ``SuspendCancelling/resumeSuspended(vm:)``: a failed migration resumes its saved domain.
+    case resumeSuspended
 
     /// Whether the operation changes hypervisor state (and is recorded in the history and
     /// slowed down by ``SimulatorConfiguration/stepLatency``).

@@ -43,7 +43,9 @@ struct Daemon {
             backend: backend, store: store,
             configuration: EngineConfiguration(
                 workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
-                logger: Logger(label: "xenopsd.engine")
+                logger: Logger(label: "xenopsd.engine"),
+                // VM.migrate's way to a destination: HTTP over TCP to its xenops_url.
+                migrationConnector: TCPMigrationConnector(logger: Logger(label: "xenopsd.migration"))
             )
         )
         do { try await engine.start() } catch {

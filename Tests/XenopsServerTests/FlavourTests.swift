@@ -37,8 +37,8 @@ import XenopsCore
 
     @Test func unimplementedMethodSaysSo() async throws {
         try await withServer { fixture in
-            let reply = try json(try await fixture.call(v1("VM.migrate", #""id":"x""#)))
-            #expect(reply["error"] == .array([.string("Unimplemented"), .string("VM.migrate")]))
+            let reply = try json(try await fixture.call(v1("VM.generate_state_string", #""vm":{}"#)))
+            #expect(reply["error"] == .array([.string("Unimplemented"), .string("VM.generate_state_string")]))
         }
     }
 

@@ -89,6 +89,12 @@ final class FakeXenopsService: XenopsService {
         return "57"
     }
 
+    func vmMigrate(_ dbg: String, id: String, _ request: MigrateRequest) async throws(XenopsError) -> String {
+        record("vmMigrate(\(dbg), \(id), \(request.xenopsURL))")
+        try known(id)
+        return "58"
+    }
+
     func vbdAdd(_ dbg: String, vbd: VBD) async throws(XenopsError) -> DeviceID { vbd.id }
     func vbdRemove(_ dbg: String, id: DeviceID) async throws(XenopsError) { record("vbdRemove(\(id))") }
     func vbdStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VBD, VBDState) {
