@@ -74,6 +74,48 @@ import XenopsTestSupport
         }
     }
 
+    @Test func theSourceRunsXenopsdsMigrationHooksAndAFailingPreMigrateHookKeepsTheVM() async throws {
+        let hooks = try TemporaryDirectory(prefix: "xenopsd-e2e-mhooks")
+        defer { hooks.remove() }
+        func install(_ hook: String, _ body: String) throws {
+            let folder = hooks.file(hook)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let script = folder + "/10-record"
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: script))
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        }
+        let log = hooks.file("calls")
+        for hook in ["vm-pre-migrate", "vm-pre-shutdown", "vm-post-destroy"] {
+            try install(hook, #"echo "\#(hook) $*" >> \#(log)"#)
+        }
+        try await withMigrationPair(sourceArguments: ["--hooks-dir", hooks.path, "--hook-timeout", "30"]) { source, destination, xapi in
+            // A failing vm-pre-migrate stops the migration before anything is sent.
+            try install("vm-pre-migrate", "echo 'not today'; exit 4")
+            let domid = try await runVM(on: source)
+            let refused = try await source.result(Self.migrate(url: xapi.xenopsURL)).stringValue ?? ""
+            let state = try await source.waitForTasks([refused])[refused]?["state"]
+            #expect(state?.arrayElements?.first == .string("Failed"))
+            #expect(state?.arrayElements?.last == .array([.string("Hook_failed"), .array([
+                .string("vm-pre-migrate/10-record"), .string("source"), .string("not today\n"), .string("4"),
+            ])]), "\(state?.jsonString ?? "")")
+            #expect(xapi.requests.isEmpty)
+            try await expectRunsOnlyOnSource(source, destination, domid: domid)
+
+            // With the scripts succeeding: pre-migrate, then the shutdown hooks of the source's
+            // domain once the destination has the VM, all with the VM's own uuid.
+            try install("vm-pre-migrate", #"echo "vm-pre-migrate $*" >> \#(log)"#)
+            let task = try await source.result(Self.migrate(url: xapi.xenopsURL)).stringValue ?? ""
+            let finished = try await source.waitForTasks([task])
+            #expect(finished[task]?["state"]?.arrayElements?.first == .string("Completed"), "\(finished[task]?.jsonString ?? "")")
+            let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ").prefix(5).joined(separator: " ") }
+            #expect(calls == [
+                "vm-pre-migrate -vmuuid \(Self.vmID) -reason source",
+                "vm-pre-shutdown -vmuuid \(Self.vmID) -reason suspend",
+                "vm-post-destroy -vmuuid \(Self.vmID) -reason suspend",
+            ])
+        }
+    }
+
     @Test func aDestinationThatRefusesAtSyncPointOneLeavesTheVMRunningOnTheSource() async throws {
         // The destination host is too small for the VM's 4 GiB: it refuses at sync point 1.
         try await withMigrationPair(destinationArguments: ["--sim-host-memory-mib", "2048"]) { source, destination, xapi in
@@ -220,12 +262,12 @@ import XenopsTestSupport
 /// A source daemon, a destination daemon serving `xenopsd.forwarded`, and the loopback XAPI
 /// in front of the destination; all stopped and removed afterwards.
 func withMigrationPair(
-    destinationArguments: [String] = [], decide: @escaping @Sendable (LoopbackXAPI.Request) async -> LoopbackXAPI.Decision = { _ in .forward },
+    sourceArguments: [String] = [], destinationArguments: [String] = [], decide: @escaping @Sendable (LoopbackXAPI.Request) async -> LoopbackXAPI.Decision = { _ in .forward },
     _ body: (DaemonProcess, DaemonProcess, LoopbackXAPI) async throws -> Void
 ) async throws {
     let sockets = "/tmp/xm-\(UUID().uuidString.prefix(8).lowercased())"
     defer { try? FileManager.default.removeItem(atPath: sockets) }
-    try await withDaemon { source in
+    try await withDaemon(sourceArguments) { source in
         try await withDaemon(["--sockets-path", sockets] + destinationArguments) { destination in
             let forwarded = sockets + "/xenopsd.forwarded"
             let deadline = ContinuousClock.now + .seconds(30)

@@ -24,8 +24,11 @@ extension XenopsEngine {
         let plan = try await checkCanMigrate(id, request)
         let out = OutgoingMigration(engine: self, plan: plan, request: request, taskID: taskID, debugInfo: debugInfo)
         try tasks.checkCancelling(taskID)
-        // The vm-pre-migrate hook (issue #9 item 5, reason "source") runs here, before anything
-        // is sent, failing the migration with Hook_failed.
+        // Before anything is sent: a failing script fails the migration with Hook_failed and
+        // the VM stays where it is.
+        // (No cancellation point of its own: the set-cancel-trigger points stay those of the
+        // protocol; cancelling the task kills the script.)
+        try await runHook(.vmPreMigrate, vm: id, reason: .migrateSource)
         try await out.run()
     }
 

@@ -154,7 +154,11 @@ final class OutgoingMigration: Sendable {
         }
         control?.close()
         tasks.setProgress(taskID, 0.95)
-        // The vm-pre-shutdown hook (reason "suspend") belongs here, before the destroy.
+        // xenopsd runs the shutdown hooks around the destruction of the source's domain. The VM
+        // already runs on the destination, so a failing script must not leave a stale domain
+        // here: the clean-up goes on and the script's failure is reported at the end.
+        var hookFailure: XenopsError?
+        do { try await engine.runHook(.vmPreShutdown, vm: id, reason: .suspend) } catch { hookFailure = error }
         do {
             try await engine.destroyAndForget(plan.tmpSource)
         } catch {
@@ -162,9 +166,13 @@ final class OutgoingMigration: Sendable {
             engine.logger.error("VM.migrate \(id): could not clean up the source's domain \(plan.tmpSource): \(failure.message)")
             throw XenopsError.internalError("VM.migrate: VM \(id) moved to the destination, but its old domain here (now \(plan.tmpSource)) could not be destroyed: \(failure.message). Destroy it with VM.shutdown and remove it with VM.remove.")
         }
-        // The vm-post-destroy hook (reason "suspend") belongs here.
+        do { try await engine.runHook(.vmPostDestroy, vm: id, reason: .suspend) } catch { hookFailure = hookFailure ?? error }
         if let destinationFailure {
             throw XenopsError.internalError("VM.migrate: VM \(id) was handed to the destination at sync point 3, but the destination then failed: \(destinationFailure.message)")
+        }
+        if let hookFailure {
+            engine.logger.error("VM.migrate \(id): the VM moved to the destination and the source is cleaned up, but a hook script failed: \(hookFailure.message)")
+            throw hookFailure
         }
         engine.logger.info("VM.migrate \(id): done; the VM now runs on \(MigrationURL.redacted(url))")
     }
