@@ -19,11 +19,13 @@ struct ConfigFile: Equatable {
     var simCpus: Int?
     var simPersist: Bool?
     var eventLoopThreads: Int?
+    var setupVifRules: String?
 
     /// Every key the file may hold.
     static let keys = [
         "backend", "state_dir", "socket", "workers", "log_level", "max_body_bytes", "idle_timeout_seconds",
         "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus", "sim_persist",
+        "setup_vif_rules",
     ]
 
     init() {}
@@ -74,6 +76,7 @@ struct ConfigFile: Equatable {
             case "sim_cpus": simCpus = try Self.int(key, value)
             case "sim_persist": simPersist = try Self.bool(key, value)
             case "event_loop_threads": eventLoopThreads = try Self.int(key, value)
+            case "setup_vif_rules": setupVifRules = try Self.string(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")
             }

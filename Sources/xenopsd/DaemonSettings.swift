@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import XenopsLibxl
 import XenopsServer
 import XenopsStore
 
@@ -19,6 +20,8 @@ struct DaemonSettings: Equatable {
     var simCpus = 8
     /// Whether simulated domains are written to ``simulatorStatePath``.
     var simPersist = true
+    /// libxl: the script that applies a VIF's locking mode (XCP-ng's by default).
+    var setupVifRules = LibxlConfiguration().setupVifRules
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
@@ -42,6 +45,7 @@ struct DaemonSettings: Equatable {
         if let v = file.simCpus { simCpus = v }
         if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
+        if let v = file.setupVifRules { setupVifRules = v }
     }
 
     /// The store file inside the state directory.

@@ -57,6 +57,9 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
+    @Option(name: .customLong("setup-vif-rules"), help: "libxl: the script that applies a VIF's locking mode, run as 'classic <vifN.M> <vm uuid> <devid> filter' (default: /usr/libexec/xenopsd/setup-vif-rules, XCP-ng's).")
+    var setupVifRules: String?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -90,6 +93,7 @@ struct Xenopsd: AsyncParsableCommand {
         if let simCpus { settings.simCpus = simCpus }
         if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
+        if let setupVifRules { settings.setupVifRules = setupVifRules }
         try settings.validate()
         return settings
     }
