@@ -40,7 +40,8 @@ struct HelperScript: Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while process.isRunning {
             if ContinuousClock.now >= deadline {
-                process.terminate()
+                // SIGKILL: a script stuck on a lock may ignore SIGTERM.
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 throw BackendError.failed(operation: operation, code: -1, detail: "\(path) \(arguments.joined(separator: " ")) did not finish within \(timeout) and was killed",
                                           remedy: "Check why \(path) hangs (a locked iptables or ovsdb?).")

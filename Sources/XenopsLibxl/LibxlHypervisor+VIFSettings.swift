@@ -27,7 +27,7 @@ extension LibxlHypervisor {
                                 "Install XCP-ng's xenopsd scripts, or point --setup-vif-rules at a script taking: classic <interface> <vm uuid> <devid> filter.")
             try await call(operation, vm: vm) {
                 for name in interfaces where Self.interfaceExists(name) {
-                    try script.run(["classic", name, vm, String(r.devid), "filter"], operation: operation)
+                    try script.run(Self.vifRulesArguments(interface: name, vm: vm, devid: r.devid), operation: operation)
                 }
             }
         case .ipv4(let c):
@@ -90,6 +90,11 @@ extension LibxlHypervisor {
             let keys = try await call(operation, vm: vm) { [xenstore] in xenstore.directory(privatePath) ?? [] }
             try await applyXenstore(keys.filter { $0.hasPrefix("pvs-") }.map { .remove("\(privatePath)/\($0)") }, operation: operation, vm: vm)
         }
+    }
+
+    /// The arguments xenopsd passes to `setup-vif-rules` (`xenops_server_xen.ml`, `set_locking_mode`).
+    static func vifRulesArguments(interface: String, vm: String, devid: Int) -> [String] {
+        ["classic", interface, vm, String(devid), "filter"]
     }
 
     func helper(_ path: String, _ purpose: String, _ install: String) -> HelperScript {
