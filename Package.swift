@@ -101,11 +101,13 @@ let package = Package(
         ),
         // libxl (Debian libxen-dev 4.17): the only place that includes libxl headers.
         .systemLibrary(name: "CXenLight", pkgConfig: "xenlight", providers: [.apt(["libxen-dev"])]),
-        // C glue for libxl: the xentoollog logger trampoline (va_list never crosses into Swift).
+        // C glue for libxl: the xentoollog logger trampoline (va_list never crosses into Swift), shadow memory (libxenctrl).
         .target(
             name: "XenGlue",
             dependencies: ["CXenLight"],
-            cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")]
+            cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")],
+            // shadow.c: xc_shadow_control (VM.set_shadow_multiplier), which libxl does not wrap.
+            linkerSettings: [.linkedLibrary("xenctrl")]
         ),
         // The libxl backend: context, event thread, blocking pool, Vm.t -> libxl_domain_config, `LibxlHypervisor`.
         .target(

@@ -30,7 +30,8 @@ public enum BackendError: Error, Sendable, Hashable, CustomStringConvertible {
     public func asXenopsError(task: String? = nil) -> XenopsError {
         switch self {
         case .xenops(let e): return e
-        case .unsupported(let op, let backend, _): return .unimplemented("\(op) (\(backend) backend)")
+        // The reason says what is missing and what to install: it must reach the caller.
+        case .unsupported(let op, let backend, let reason): return .unimplemented("\(op) (\(backend) backend): \(reason)")
         case .noDomain: return .domainNotBuilt
         case .noDevice: return .deviceNotConnected
         case .failed: return .internalError(description)

@@ -70,6 +70,35 @@ public protocol Hypervisor: AnyObject, Sendable {
     /// Writes `vm-data` keys for the guest.
     func setXSData(vm: String, _ data: [String: String]) async throws
 
+    // MARK: Guest agent, ACPI S3, shadow memory, device settings (issue 9)
+    // Defaults throw BackendError.unsupported (Hypervisor+Defaults.swift), so a backend that
+    // lacks one of these still conforms and reports it honestly.
+
+    /// Asks the guest agent to turn RDP on or off (xenstore `control/ts` = `1`/`0`).
+    func requestRDP(vm: String, enabled: Bool) async throws
+    /// Runs `script` through the guest agent (xenstore `control/batcmd`) and waits for it.
+    /// Throws `XenopsError.unimplemented` when the guest has no agent that runs scripts, and
+    /// `XenopsError.failedToRunScript` when the agent reports a failure.
+    func runScript(vm: String, script: String) async throws -> GuestScriptResult
+    /// Resizes the shadow (p2m) memory of an HVM domain to its default times `multiplier`.
+    func setShadowMultiplier(vm: String, multiplier: Double) async throws
+    /// Asks the guest to enter ACPI S3 (`control/shutdown` = `s3`), without waiting.
+    func s3Suspend(vm: String) async throws
+    /// Wakes the guest from ACPI S3.
+    func s3Resume(vm: String) async throws
+    /// Applies a VIF setting to the plugged device `vif` (whose record already holds the
+    /// new value when ``XenopsCore/VIFSetting/storedBeforeApplying``).
+    func applyVIFSetting(vm: String, _ vif: VIF, _ setting: VIFSetting) async throws
+    /// Applies the stored `qos` of a plugged VBD to its backend.
+    func setVBDQoS(vm: String, _ vbd: VBD) async throws
+    /// Passes a host USB device through to the guest.
+    func plugVUSB(vm: String, _ vusb: VUSB) async throws
+    func unplugVUSB(vm: String, name: String) async throws
+    /// Returns a PCI function from quarantine to dom0. Succeeds if it was not quarantined.
+    func dequarantinePCI(_ address: PCIAddress) async throws
+    /// Replaces the licensed guest-agent features published to guests.
+    func updateGuestAgentFeatures(_ features: [GuestAgentFeature]) async throws
+
     // MARK: Events and debugging
 
     /// The backend's event stream. There is one consumer (the engine); events for domains the
@@ -163,11 +192,14 @@ public struct DomainDevices: Sendable, Hashable {
     /// Attached NICs and their carrier.
     public var vifs: [String: Bool]
     public var pcis: Set<String>
+    /// Passed-through USB devices.
+    public var vusbs: Set<String>
 
-    public init(vbds: [String: Disk?] = [:], vifs: [String: Bool] = [:], pcis: Set<String> = []) {
+    public init(vbds: [String: Disk?] = [:], vifs: [String: Bool] = [:], pcis: Set<String> = [], vusbs: Set<String> = []) {
         self.vbds = vbds
         self.vifs = vifs
         self.pcis = pcis
+        self.vusbs = vusbs
     }
 }
 

@@ -3,13 +3,15 @@ import XenopsCore
 
 /// The device families the engine stores, and how each maps onto a VM record.
 enum DeviceFamily: String, Sendable {
-    case vbd, vif, pci
+    case vbd, vif, pci, vgpu, vusb
 
     func dynamicID(_ id: DeviceID) -> DynamicID {
         switch self {
         case .vbd: return .vbd(id)
         case .vif: return .vif(id)
         case .pci: return .pci(id)
+        case .vgpu: return .vgpu(id)
+        case .vusb: return .vusb(id)
         }
     }
 }
@@ -121,10 +123,13 @@ extension XenopsEngine {
         case .vbd: return domain.devices.vbds[name] != nil
         case .vif: return domain.devices.vifs[name] != nil
         case .pci: return domain.devices.pcis.contains(name)
+        case .vusb: return domain.devices.vusbs.contains(name)
+        // Neither backend starts vGPUs (no vGPU manager or mediated devices): never plugged.
+        case .vgpu: return false
         }
     }
 
-    private func addDevice(
+    func addDevice(
         _ id: DeviceID, _ family: DeviceFamily,
         exists: @escaping @Sendable (VMRecord) -> Bool, insert: @escaping @Sendable (inout VMRecord) -> Void
     ) async throws(XenopsError) -> DeviceID {
@@ -148,7 +153,7 @@ extension XenopsEngine {
         return id
     }
 
-    private func removeDevice(
+    func removeDevice(
         _ id: DeviceID, _ family: DeviceFamily,
         exists: @escaping @Sendable (VMRecord) -> Bool, delete: @escaping @Sendable (inout VMRecord) -> Void
     ) async throws(XenopsError) {

@@ -8,9 +8,9 @@ extension XenopsEngine {
         let taskID = tasks.create(debugInfo: debugInfo)
         logger.debug("queued \(operation.name) for VM \(vm) as task \(taskID)", metadata: ["dbg": .string(DebugInfo(debugInfo).log)])
         queues.submit(vm: vm) { [self] in
-            await runAsTask(taskID, vm: vm, name: operation.name) { [self] in
+            await runAsTask(taskID, vm: vm, name: operation.name, resultOf: { [self] in
                 try await perform(operation, vm: vm, taskID: taskID)
-            }
+            })
         }
         return taskID
     }
@@ -18,11 +18,17 @@ extension XenopsEngine {
     /// Runs `body` as the work of task `taskID`: cancellable, and finishing the task with
     /// its outcome.
     func runAsTask(_ taskID: String, vm: String, name: String, _ body: @escaping @Sendable () async throws -> Void) async {
+        await runAsTask(taskID, vm: vm, name: name, resultOf: { try await body(); return nil })
+    }
+
+    /// ``runAsTask(_:vm:name:_:)`` for work with a result (`VM.run_script`): it becomes the
+    /// task's `Completed.result`.
+    func runAsTask(_ taskID: String, vm: String, name: String, resultOf body: @escaping @Sendable () async throws -> JSONValue?) async {
         let work = Task { try await body() }
         tasks.setCancelHandler(taskID) { work.cancel() }
         do {
-            try await work.value
-            tasks.complete(taskID)
+            let result = try await work.value
+            tasks.complete(taskID, result: result)
             logger.debug("task \(taskID) \(name) on VM \(vm) completed")
         } catch {
             var failure = xenopsError(error, task: taskID)
@@ -33,24 +39,28 @@ extension XenopsEngine {
     }
 
     /// Executes one queued operation: plans it against the VM's state now, then runs the plan.
-    func perform(_ operation: VMOperation, vm: String, taskID: String) async throws {
+    /// Returns the plan's result (only `VM.run_script` has one).
+    func perform(_ operation: VMOperation, vm: String, taskID: String) async throws -> JSONValue? {
         try tasks.checkCancelling(taskID)
         let record = try record(vm)
         let info = try await backendCall { try await backend.domainInfo(vm: vm) }
         let context = PlanContext(
-            powerState: powerState(of: record, domain: info), vm: record.vm, vbds: record.vbds, vifs: record.vifs,
+            powerState: powerState(of: record, domain: info), vm: record.vm, vbds: record.vbds, vifs: record.vifs, vusbs: record.vusbs,
             plugged: Self.plugged(info), shutdownAckTimeout: configuration.shutdownAckTimeout
         )
         let plan = try LifecyclePlanner.plan(operation, in: context)
-        try await run(plan, vm: vm, taskID: taskID)
+        return try await run(plan, vm: vm, taskID: taskID)
     }
 
     /// Runs the steps of a plan, reporting progress. If a step fails after a domain was
     /// created, the half-built domain is destroyed so that the VM is left Halted, a state
-    /// any later operation can start from.
-    func run(_ plan: Plan, vm: String, taskID: String) async throws {
+    /// any later operation can start from. Returns the result of the step that has one
+    /// (`runScript`), if any.
+    @discardableResult
+    func run(_ plan: Plan, vm: String, taskID: String) async throws -> JSONValue? {
         let total = max(plan.totalWeight, 1)
         var done = 0.0
+        var result: JSONValue?
         var createdDomain = false
         defer {
             if live.withLock({ $0.rebooting.contains(vm) }) {
@@ -65,11 +75,12 @@ extension XenopsEngine {
                 case .createDomain, .restoreFromFile: createdDomain = true
                 default: break
                 }
-                try await execute(step, vm: vm, taskID: taskID)
+                if let value = try await execute(step, vm: vm, taskID: taskID) { result = value }
                 if case .destroyDomain = step { createdDomain = false }
                 done += step.weight
                 tasks.setProgress(taskID, done / total)
             }
+            return result
         } catch {
             if createdDomain {
                 // The task may be cancelled: clean up from a fresh, uncancelled task.
@@ -83,8 +94,9 @@ extension XenopsEngine {
         }
     }
 
-    /// Executes one atomic step.
-    func execute(_ step: PlanStep, vm: String, taskID: String) async throws {
+    /// Executes one atomic step; returns its result if it has one.
+    @discardableResult
+    func execute(_ step: PlanStep, vm: String, taskID: String) async throws -> JSONValue? {
         switch step {
         case .createDomain:
             let spec = try domainSpec(vm)
@@ -93,6 +105,7 @@ extension XenopsEngine {
             live.withLock { l in
                 l.keptAfterShutdown.remove(vm)
                 l.xsdataState[vm] = spec.vm.xsdata
+                l.shadowMultipliers[vm] = nil
             }
         case .saveToFile(let path):
             // From here on a cancel would leave a half-written image: finish instead.
@@ -114,6 +127,7 @@ extension XenopsEngine {
             live.withLock { l in
                 l.keptAfterShutdown.remove(vm)
                 l.xsdataState[vm] = spec.vm.xsdata
+                l.shadowMultipliers[vm] = nil
             }
         case .forgetSuspendImage:
             if let record = updateRecord(vm, { $0.runtime.suspendImage = nil }) { try await persister.setRuntime(record) }
@@ -130,6 +144,7 @@ extension XenopsEngine {
             live.withLock { l in
                 l.keptAfterShutdown.remove(vm)
                 l.xsdataState[vm] = nil
+                l.shadowMultipliers[vm] = nil
             }
         case .markRebooting(let on):
             live.withLock { l in
@@ -190,7 +205,10 @@ extension XenopsEngine {
             do { try await execute(inner, vm: vm, taskID: taskID) } catch {
                 logger.debug("VM \(vm): best-effort step \(inner) failed and was ignored: \(error)")
             }
+        case .requestRDP, .runScript, .setShadowMultiplier, .s3Suspend, .s3Resume, .storeVIF, .applyVIF, .setVBDQoS, .plugVUSB, .unplugVUSB:
+            return try await executeGuestOrDeviceSetting(step, vm: vm)
         }
+        return nil
     }
 
     /// What the backend builds for a VM: its config and devices, read-write disks first (as
@@ -215,7 +233,7 @@ extension XenopsEngine {
         }
     }
 
-    private func device<D>(_ vm: String, _ name: String, _ path: KeyPath<VMRecord, [String: D]>, _ kind: String) throws(XenopsError) -> D {
+    func device<D>(_ vm: String, _ name: String, _ path: KeyPath<VMRecord, [String: D]>, _ kind: String) throws(XenopsError) -> D {
         guard let d = try record(vm)[keyPath: path][name] else {
             throw .doesNotExist(namespace: "VM", path: "\(vm)/\(kind).\(name)")
         }
@@ -241,7 +259,7 @@ extension XenopsEngine {
         case .running, .paused:
             var vbds: [String: Bool] = [:]
             for (name, media) in info.devices.vbds { vbds[name] = media != nil }
-            return PluggedDevices(vbds: vbds, vifs: Set(info.devices.vifs.keys))
+            return PluggedDevices(vbds: vbds, vifs: Set(info.devices.vifs.keys), vusbs: info.devices.vusbs)
         case .shutdown, .dying:
             return PluggedDevices()
         }

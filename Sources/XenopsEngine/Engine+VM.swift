@@ -181,7 +181,7 @@ extension XenopsEngine {
         s.nomigrate = record.vm.platformdata["nomigrate"] == "true" || record.vm.platformdata["nomigrate"] == "1"
         s.nestedVirt = record.vm.platformdata["nested-virt"] == "true" || record.vm.platformdata["nested-virt"] == "1"
         if case .hvm(let info) = record.vm.ty {
-            s.shadowMultiplierTarget = info.shadowMultiplier
+            s.shadowMultiplierTarget = live.withLock { $0.shadowMultipliers[record.vm.id] } ?? info.shadowMultiplier
             s.rtcTimeoffset = info.timeoffset
         }
         s.xsdataState = live.withLock { $0.xsdataState[record.vm.id] } ?? [:]

@@ -33,6 +33,8 @@ public final class XenopsEngine: Sendable {
         var checkPending: Set<String> = []
         /// vm-data last written for each running VM.
         var xsdataState: [String: [String: String]] = [:]
+        /// Shadow multipliers set by `VM.set_shadow_multiplier` on the current domain.
+        var shadowMultipliers: [String: Double] = [:]
         var started = false
         var closing = false
     }

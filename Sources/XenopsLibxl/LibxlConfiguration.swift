@@ -14,6 +14,17 @@ public struct LibxlConfiguration: Sendable {
     public var closeTimeout: Duration = .seconds(30)
     /// Resolves xenops `VDI` disks to dom0 paths; nil: VDIs are refused (no SMAPIv2 here).
     public var vdiResolver: DomainConfigBuilder.VDIResolver?
+    /// XCP-ng's script that applies a VIF's locking mode (iptables/ebtables or OpenFlow
+    /// rules), run as xenopsd runs it: `classic <vifN.M> <vm uuid> <devid> filter`.
+    public var setupVifRules = "/usr/libexec/xenopsd/setup-vif-rules"
+    /// XCP-ng's script that sets up a VIF's PVS proxy rules: `add|remove vif <vifN.M> <private path> <hotplug path>`.
+    public var setupPVSProxyRules = "/usr/libexec/xenopsd/setup-pvs-proxy-rules"
+    /// Open vSwitch's control program, which applies VLAN trunks.
+    public var ovsVsctl = "/usr/bin/ovs-vsctl"
+    /// iproute2's `ip`, which moves a VIF's interfaces to another bridge.
+    public var ipCommand = "/usr/sbin/ip"
+    /// How long a helper script may run before it is killed.
+    public var scriptTimeout: Duration = .seconds(60)
 
     public init() {}
 }

@@ -140,6 +140,9 @@ extension LibxlHypervisor {
             if rc == ERROR_DOMAIN_NOTFOUND.rawValue || rc == ERROR_DOMAIN_DESTROYED.rawValue { return }
             try LibxlError.check(rc, "libxl_domain_destroy", context: "domain \(d.domid)")
         }
+        // The toolstack's private keys of the VM (VIF locking mode, trunks, PVS proxy) go with
+        // the domain, as in xenopsd; libxl does not know them.
+        _ = try? await call("destroy", vm: vm) { [xenstore] in xenstore.remove("/xapi/\(vm)") }
         // Xen frees a domain's memory after destroy returns; wait until it is no longer
         // listed (dying), so domainInfo reports no domain once destroy has returned.
         let deadline = ContinuousClock.now.advanced(by: configuration.destroyTimeout)

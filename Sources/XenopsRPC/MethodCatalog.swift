@@ -79,7 +79,9 @@ public enum MethodCatalog {
         RPCMethod("HOST.set_worker_pool_size", .sync, [P("pool_size", "int")], "Resizes the worker pool.") { a, s throws(XenopsError) in
             try await s.hostSetWorkerPoolSize(a.dbg, size: try a.required("pool_size")); return .null
         },
-        RPCMethod("HOST.update_guest_agent_features", .unimplemented, [P("features", "guest_agent_feature list")], "Writes licensed guest-agent features.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.update_guest_agent_features", .sync, [P("features", "guest_agent_feature list")], "Publishes the licensed guest-agent features in xenstore (/guest_agent_features).") { a, s throws(XenopsError) in
+            try await s.hostUpdateGuestAgentFeatures(a.dbg, features: try a.required("features")); return .null
+        },
         RPCMethod("HOST.combine_cpu_policies", .unimplemented, [P("policy1", "string"), P("policy2", "string")], "The common subset of two CPU policies.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
         RPCMethod("HOST.is_compatible", .unimplemented, [P("vm_policy", "string"), P("host_policy", "string")], "Whether a VM may run on the host.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
         RPCMethod("HOST.set_numa_affinity_policy", .unimplemented, [P("numa_affinity_policy", "option of Any|Best_effort|…", optional: true)], "Sets the NUMA placement policy.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
@@ -119,11 +121,11 @@ public enum MethodCatalog {
         op("VM.destroy", [id], "Destroys the domain at once.") { _ throws(XenopsError) in .destroy },
         op("VM.pause", [id], "Pauses the domain.") { _ throws(XenopsError) in .pause },
         op("VM.unpause", [id], "Unpauses the domain.") { _ throws(XenopsError) in .unpause },
-        RPCMethod("VM.request_rdp", .unimplemented, [id, P("enabled", "bool")], "RDP on/off request.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VM.run_script", .unimplemented, [id, P("script", "string")], "Guest-agent script.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.request_rdp", [id, P("enabled", "bool")], "Asks the guest agent to turn RDP on or off (control/ts).") { a throws(XenopsError) in .requestRDP(try a.required("enabled")) },
+        op("VM.run_script", [id, P("script", "string")], "Runs a script through the guest agent; the task's result is {rc, stdout, stderr}.") { a throws(XenopsError) in .runScript(try a.required("script")) },
         op("VM.set_xsdata", [id, P("xsdata", "{key: value}")], "Writes vm-data keys for the guest.") { a throws(XenopsError) in .setXSData(try a.required("xsdata")) },
         op("VM.set_vcpus", [id, P("vcpus", "int")], "Sets the online vCPU count.") { a throws(XenopsError) in .setVcpus(try a.required("vcpus")) },
-        RPCMethod("VM.set_shadow_multiplier", .unimplemented, [id, P("multiplier", "float")], "Sets the HVM shadow multiplier.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.set_shadow_multiplier", [id, P("multiplier", "float")], "Resizes an HVM domain's shadow memory.") { a throws(XenopsError) in .setShadowMultiplier(try a.required("multiplier")) },
         op("VM.set_memory_dynamic_range", [id, P("minimum", "int64 (bytes)"), P("maximum", "int64 (bytes)")], "Changes the balloon range; the target follows the maximum.") { a throws(XenopsError) in
             .setMemoryDynamicRange(min: try a.required("minimum"), max: try a.required("maximum"))
         },
@@ -141,8 +143,8 @@ public enum MethodCatalog {
         op("VM.suspend", [id, P("suspend_vdi", "disk (only [\"Local\", path])")], "Saves the domain to a suspend image and destroys it.") { a throws(XenopsError) in .suspend(try a.required("suspend_vdi")) },
         op("VM.resume", [id, P("suspend_vdi", "disk (only [\"Local\", path])")], "Rebuilds the domain from a suspend image, left paused.") { a throws(XenopsError) in .resume(try a.required("suspend_vdi")) },
         RPCMethod("VM.fast_resume", .unimplemented, [id], "Resumes a checkpointed domain.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VM.s3suspend", .unimplemented, [id], "ACPI S3 suspend.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VM.s3resume", .unimplemented, [id], "ACPI S3 resume.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VM.s3suspend", [id], "Asks the guest to enter ACPI S3.") { _ throws(XenopsError) in .s3Suspend },
+        op("VM.s3resume", [id], "Wakes the guest from ACPI S3.") { _ throws(XenopsError) in .s3Resume },
 
         // PCI
         RPCMethod("PCI.add", .sync, [P("pci", "Pci.t")], "Stores a PCI passthrough device.") { a, s throws(XenopsError) in
@@ -158,7 +160,9 @@ public enum MethodCatalog {
         RPCMethod("PCI.list", .sync, [P("id", "string (VM uuid)")], "The PCI devices of a VM.") { a, s throws(XenopsError) in
             pairs(try await s.pciList(a.dbg, vm: try a.required("id")))
         },
-        RPCMethod("PCI.dequarantine", .unimplemented, [P("pci_addr", "Pci.address")], "Returns a device from quarantine.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("PCI.dequarantine", .sync, [P("pci_addr", "Pci.address")], "Returns a device from quarantine (pciback) to dom0.") { a, s throws(XenopsError) in
+            try await s.pciDequarantine(a.dbg, address: try a.required("pci_addr")); return .null
+        },
 
         // VBD
         RPCMethod("VBD.add", .sync, [P("vbd", "Vbd.t")], "Stores a VBD.") { a, s throws(XenopsError) in
@@ -178,19 +182,37 @@ public enum MethodCatalog {
         op("VBD.unplug", [deviceID, P("force", "bool")], "Hot-unplugs a VBD.", { a throws(XenopsError) in .vbdUnplug(try a.deviceID().name, force: try a.optional("force") ?? false) }, device: true),
         op("VBD.eject", [deviceID], "Ejects a CD.", { a throws(XenopsError) in .vbdEject(try a.deviceID().name) }, device: true),
         op("VBD.insert", [deviceID, P("disk", "disk")], "Inserts a CD.", { a throws(XenopsError) in .vbdInsert(try a.deviceID().name, try a.required("disk")) }, device: true),
-        RPCMethod("VBD.set_qos", .unimplemented, [deviceID], "Applies VBD QoS.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VBD.set_qos", [deviceID], "Applies the VBD's stored qos (ionice) to its backend.", { a throws(XenopsError) in .vbdSetQoS(try a.deviceID().name) }, device: true),
 
         // VUSB, VGPU
-        RPCMethod("VUSB.add", .unimplemented, [P("vusb", "Vusb.t")], "Stores a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VUSB.remove", .unimplemented, [deviceID], "Forgets a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VUSB.stat", .unimplemented, [deviceID], "[Vusb.t, Vusb.state].") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VUSB.list", .unimplemented, [P("id", "string (VM uuid)")], "The VUSBs of a VM.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VUSB.plug", .unimplemented, [deviceID], "Plugs a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VUSB.unplug", .unimplemented, [deviceID], "Unplugs a VUSB.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VGPU.add", .unimplemented, [P("vgpu", "Vgpu.t")], "Stores a vGPU.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VGPU.remove", .unimplemented, [deviceID], "Forgets a vGPU.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VGPU.stat", .unimplemented, [deviceID], "[Vgpu.t, Vgpu.state].") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VGPU.list", .unimplemented, [P("id", "string (VM uuid)")], "The vGPUs of a VM.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("VUSB.add", .sync, [P("vusb", "Vusb.t")], "Stores a VUSB.") { a, s throws(XenopsError) in
+            try await s.vusbAdd(a.dbg, vusb: try a.required("vusb")).xenops
+        },
+        RPCMethod("VUSB.remove", .sync, [deviceID], "Forgets an unplugged VUSB.") { a, s throws(XenopsError) in
+            try await s.vusbRemove(a.dbg, id: try a.deviceID()); return .null
+        },
+        RPCMethod("VUSB.stat", .sync, [deviceID], "[Vusb.t, Vusb.state].") { a, s throws(XenopsError) in
+            let (vusb, state) = try await s.vusbStat(a.dbg, id: try a.deviceID())
+            return pair(vusb, state)
+        },
+        RPCMethod("VUSB.list", .sync, [P("id", "string (VM uuid)")], "The VUSBs of a VM.") { a, s throws(XenopsError) in
+            pairs(try await s.vusbList(a.dbg, vm: try a.required("id")))
+        },
+        op("VUSB.plug", [deviceID], "Passes a host USB device through to the guest.", { a throws(XenopsError) in .vusbPlug(try a.deviceID().name) }, device: true),
+        op("VUSB.unplug", [deviceID], "Takes a passed-through USB device from the guest.", { a throws(XenopsError) in .vusbUnplug(try a.deviceID().name) }, device: true),
+        RPCMethod("VGPU.add", .sync, [P("vgpu", "Vgpu.t")], "Stores a vGPU.") { a, s throws(XenopsError) in
+            try await s.vgpuAdd(a.dbg, vgpu: try a.required("vgpu")).xenops
+        },
+        RPCMethod("VGPU.remove", .sync, [deviceID], "Forgets a vGPU.") { a, s throws(XenopsError) in
+            try await s.vgpuRemove(a.dbg, id: try a.deviceID()); return .null
+        },
+        RPCMethod("VGPU.stat", .sync, [deviceID], "[Vgpu.t, Vgpu.state].") { a, s throws(XenopsError) in
+            let (vgpu, state) = try await s.vgpuStat(a.dbg, id: try a.deviceID())
+            return pair(vgpu, state)
+        },
+        RPCMethod("VGPU.list", .sync, [P("id", "string (VM uuid)")], "The vGPUs of a VM.") { a, s throws(XenopsError) in
+            pairs(try await s.vgpuList(a.dbg, vm: try a.required("id")))
+        },
 
         // VIF
         RPCMethod("VIF.add", .sync, [P("vif", "Vif.t")], "Stores a VIF.") { a, s throws(XenopsError) in
@@ -208,13 +230,23 @@ public enum MethodCatalog {
         },
         op("VIF.plug", [deviceID], "Hot-plugs a VIF.", { a throws(XenopsError) in .vifPlug(try a.deviceID().name) }, device: true),
         op("VIF.unplug", [deviceID, P("force", "bool")], "Hot-unplugs a VIF.", { a throws(XenopsError) in .vifUnplug(try a.deviceID().name, force: try a.optional("force") ?? false) }, device: true),
-        RPCMethod("VIF.move", .unimplemented, [deviceID, P("network", "Network.t")], "Moves a VIF to another bridge.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VIF.move", [deviceID, P("network", "Network.t")], "Moves a VIF to another bridge.", { a throws(XenopsError) in .vifSet(try a.deviceID().name, .network(try a.required("network"))) }, device: true),
         op("VIF.set_carrier", [deviceID, P("carrier", "bool")], "Sets the link state.", { a throws(XenopsError) in .vifSetCarrier(try a.deviceID().name, try a.required("carrier")) }, device: true),
-        RPCMethod("VIF.set_locking_mode", .unimplemented, [deviceID, P("locking_mode", "locking_mode")], "Applies locking rules.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VIF.set_ipv4_configuration", .unimplemented, [deviceID, P("ipv4_configuration", "ipv4_configuration")], "Static IPv4 for the guest agent.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VIF.set_ipv6_configuration", .unimplemented, [deviceID, P("ipv6_configuration", "ipv6_configuration")], "Static IPv6 for the guest agent.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VIF.set_pvs_proxy", .unimplemented, [deviceID, P("proxy", "PVS_proxy.t option", optional: true)], "PVS proxy.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("VIF.set_trunks", .unimplemented, [deviceID, P("trunks", "int64 list")], "VLAN trunks.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        op("VIF.set_locking_mode", [deviceID, P("locking_mode", "locking_mode")], "Stores the locking mode and applies it (setup-vif-rules).", { a throws(XenopsError) in
+            .vifSet(try a.deviceID().name, .lockingMode(try a.required("locking_mode")))
+        }, device: true),
+        op("VIF.set_ipv4_configuration", [deviceID, P("ipv4_configuration", "ipv4_configuration")], "Stores the static IPv4 setting and publishes it to the guest agent.", { a throws(XenopsError) in
+            .vifSet(try a.deviceID().name, .ipv4(try a.required("ipv4_configuration")))
+        }, device: true),
+        op("VIF.set_ipv6_configuration", [deviceID, P("ipv6_configuration", "ipv6_configuration")], "Stores the static IPv6 setting and publishes it to the guest agent.", { a throws(XenopsError) in
+            .vifSet(try a.deviceID().name, .ipv6(try a.required("ipv6_configuration")))
+        }, device: true),
+        op("VIF.set_pvs_proxy", [deviceID, P("proxy", "PVS_proxy.t option", optional: true)], "Stores the PVS proxy and applies it (setup-pvs-proxy-rules).", { a throws(XenopsError) in
+            .vifSet(try a.deviceID().name, .pvsProxy(try a.optional("proxy")))
+        }, device: true),
+        op("VIF.set_trunks", [deviceID, P("trunks", "int64 list")], "Applies the VLAN trunks (Open vSwitch) and stores them.", { a throws(XenopsError) in
+            .vifSet(try a.deviceID().name, .trunks(try a.required("trunks")))
+        }, device: true),
 
         // UPDATES
         RPCMethod("UPDATES.get", .sync, [P("last_id", "int option", optional: true), P("timeout", "int option (seconds)", optional: true)], "Waits for changes after last_id: [barriers, ids, next].", longPoll: true) { a, s throws(XenopsError) in

@@ -52,4 +52,17 @@ public protocol XenopsService: Sendable {
     func updatesRefreshVM(_ dbg: String, vm: String) async throws(XenopsError)
 
     func debugTrigger(_ dbg: String, command: String, args: [String]) async throws(XenopsError)
+
+    // MARK: vGPU, VUSB, PCI quarantine, guest-agent features (issue 9)
+
+    func vgpuAdd(_ dbg: String, vgpu: VGPU) async throws(XenopsError) -> DeviceID
+    func vgpuRemove(_ dbg: String, id: DeviceID) async throws(XenopsError)
+    func vgpuStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VGPU, VGPUState)
+    func vgpuList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VGPU, VGPUState)]
+    func vusbAdd(_ dbg: String, vusb: VUSB) async throws(XenopsError) -> DeviceID
+    func vusbRemove(_ dbg: String, id: DeviceID) async throws(XenopsError)
+    func vusbStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VUSB, PluggedState)
+    func vusbList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VUSB, PluggedState)]
+    func pciDequarantine(_ dbg: String, address: PCIAddress) async throws(XenopsError)
+    func hostUpdateGuestAgentFeatures(_ dbg: String, features: [GuestAgentFeature]) async throws(XenopsError)
 }

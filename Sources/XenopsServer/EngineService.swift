@@ -115,6 +115,21 @@ public struct EngineService: XenopsService {
         return ids
     }
 
+    // MARK: vGPU, VUSB, PCI quarantine, guest-agent features (issue 9)
+
+    public func vgpuAdd(_ dbg: String, vgpu: VGPU) async throws(XenopsError) -> DeviceID { try await engine.addVGPU(vgpu) }
+    public func vgpuRemove(_ dbg: String, id: DeviceID) async throws(XenopsError) { try await engine.removeVGPU(id) }
+    public func vgpuStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VGPU, VGPUState) { try await engine.statVGPU(id) }
+    public func vgpuList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VGPU, VGPUState)] { try await engine.listVGPUs(vm: vm) }
+    public func vusbAdd(_ dbg: String, vusb: VUSB) async throws(XenopsError) -> DeviceID { try await engine.addVUSB(vusb) }
+    public func vusbRemove(_ dbg: String, id: DeviceID) async throws(XenopsError) { try await engine.removeVUSB(id) }
+    public func vusbStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VUSB, PluggedState) { try await engine.statVUSB(id) }
+    public func vusbList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VUSB, PluggedState)] { try await engine.listVUSBs(vm: vm) }
+    public func pciDequarantine(_ dbg: String, address: PCIAddress) async throws(XenopsError) { try await engine.dequarantinePCI(address) }
+    public func hostUpdateGuestAgentFeatures(_ dbg: String, features: [GuestAgentFeature]) async throws(XenopsError) {
+        try await engine.updateGuestAgentFeatures(features)
+    }
+
     // MARK: DEBUG
 
     public func debugTrigger(_ dbg: String, command: String, args: [String]) async throws(XenopsError) {

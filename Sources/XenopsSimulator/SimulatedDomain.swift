@@ -27,6 +27,15 @@ struct SimulatedDomain: Codable, Sendable, Hashable {
     var pcis: [String: String] = [:]
     /// `vm-data` keys written by `setXSData`.
     var xsdata: [String: String] = [:]
+    // Issue 9 (optional, so older state files still load):
+    /// The domain's xenstore keys other than vm-data, relative to `/local/domain/<domid>`.
+    var xenstore: [String: String]?
+    /// Whether the guest is in ACPI S3.
+    var acpiS3: Bool?
+    /// The shadow allocation set by `setShadowMultiplier`, in MiB.
+    var shadowMiB: Int?
+    /// Passed-through USB devices: name → `hostbus-hostport`.
+    var vusbs: [String: String]?
 
     /// The run state, persisted as `{"running":{}}`, `{"shutdown":{"reason":"poweroff"}}`, ….
     enum RunState: Codable, Sendable, Hashable {
@@ -58,6 +67,8 @@ struct SimulatedDomain: Codable, Sendable, Hashable {
         var mode: String
         var media: Media?
         var unpluggable: Bool
+        /// The I/O priority applied by `setVBDQoS` (`Vbd.qos` as text).
+        var qos: String?
 
         init(_ vbd: VBD) {
             kind = vbd.ty.rawValue
@@ -118,7 +129,8 @@ struct SimulatedDomain: Codable, Sendable, Hashable {
             devices: DomainDevices(
                 vbds: vbds.mapValues { $0.media?.disk },
                 vifs: vifs.mapValues(\.carrier),
-                pcis: Set(pcis.keys)
+                pcis: Set(pcis.keys),
+                vusbs: Set((vusbs ?? [:]).keys)
             ),
             creator: creator
         )

@@ -108,18 +108,23 @@ extension SimulatedHypervisor {
             guard d.pcis[name] == nil else { throw BackendError.xenops(.alreadyExists(namespace: "PCI", path: "\(vm).\(name)")) }
             try checkAssignable(pci, world: s.world, .plugPCI)
             s.world.domains[vm]?.pcis[name] = pci.address.description
+            s.world.quarantinedPCI?.remove(pci.address.description)
             s.console.append("simulator: domain \(d.domid): plugged PCI \(name) (\(pci.address))")
             fx.events.append(.deviceChanged(vm: vm, device: .pci(DeviceID(vm: vm, name: name))))
         }
     }
 
-    /// Removes a passed-through PCI function, freeing it for other domains.
+    /// Removes a passed-through PCI function. Like Xen, it goes to quarantine (no domain may
+    /// use it, dom0 neither) until ``dequarantinePCI(_:)`` or a new plug.
     public func unplugPCI(vm: String, name: String) async throws {
         try await begin(.unplugPCI, vm: vm, detail: name)
-        try await changeDevice(.unplugPCI, vm: vm, device: .pci(DeviceID(vm: vm, name: name))) { d in
-            guard d.pcis[name] != nil else { throw BackendError.noDevice(vm: vm, device: name) }
-            d.pcis[name] = nil
-            return "unplugged PCI \(name)"
+        try await commit { s, fx in
+            let d = try Self.guest(s, vm, for: .unplugPCI)
+            guard let address = d.pcis[name] else { throw BackendError.noDevice(vm: vm, device: name) }
+            s.world.domains[vm]?.pcis[name] = nil
+            s.world.quarantinedPCI = (s.world.quarantinedPCI ?? []).union([address])
+            s.console.append("simulator: domain \(d.domid): unplugged PCI \(name); \(address) quarantined")
+            fx.events.append(.deviceChanged(vm: vm, device: .pci(DeviceID(vm: vm, name: name))))
         }
     }
 

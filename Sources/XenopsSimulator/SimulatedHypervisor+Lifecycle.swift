@@ -52,6 +52,7 @@ extension SimulatedHypervisor {
         for pci in spec.pcis { d.pcis[pci.id.name] = pci.address.description }
         d.xsdata = vm.xsdata
         s.world.domains[vm.id] = d
+        announceGuestAgent(domid: d.domid, in: &s)
         return d
     }
 
@@ -118,6 +119,7 @@ extension SimulatedHypervisor {
         try await commit { s, fx in
             guard let d = s.world.domains.removeValue(forKey: vm) else { return }
             s.forgetGuest(vm)
+            releaseGuestResources(of: d, in: &s)
             s.console.append("simulator: destroyed domain \(d.domid) (\(vm)), freed \(d.memoryMax >> 20) MiB")
             fx.events.append(.domainDied(vm: vm, domid: d.domid))
         }

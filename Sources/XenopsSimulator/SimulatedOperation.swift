@@ -10,6 +10,9 @@ public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codabl
     case setVcpus, setMemoryTarget, setXSData, debugTrigger, renameDomain
     /// ``SuspendCancelling/resumeSuspended(vm:)``: a failed migration resumes its saved domain.
     case resumeSuspended
+    // Issue 9: guest agent, ACPI S3, shadow memory, device settings, host-wide calls.
+    case requestRDP, runScript, setShadowMultiplier, s3Suspend, s3Resume, applyVIFSetting, setVBDQoS
+    case plugVUSB, unplugVUSB, dequarantinePCI, updateGuestAgentFeatures
 
     /// Whether the operation changes hypervisor state (and is recorded in the history and
     /// slowed down by ``SimulatorConfiguration/stepLatency``).

@@ -14,6 +14,10 @@ struct SimulatedWorld: Codable, Sendable, Hashable {
     var hostBootTime: Double
     /// Guest domains by uuid (dom0 is synthesised, never stored).
     var domains: [String: SimulatedDomain] = [:]
+    /// xenstore keys outside the domains' homes (`/xapi/…`, `/guest_agent_features/…`).
+    var xenstore: [String: String]?
+    /// PCI functions (`dddd:bb:dd.f`) in quarantine: taken from a guest, not yet given back to dom0.
+    var quarantinedPCI: Set<String>?
 
     init(hostBootTime: Double) {
         self.hostBootTime = hostBootTime

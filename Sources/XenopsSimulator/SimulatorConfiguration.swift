@@ -26,6 +26,9 @@ public struct SimulatorConfiguration: Sendable {
     public var consoleRingLines: Int
     /// Calls kept in the operation history (oldest dropped first).
     public var historyLimit: Int
+    /// Whether guests run an agent that answers `VM.run_script` (announcing
+    /// `control/feature-xs-batcmd`). Off, a test can play the agent through xenstore.
+    public var guestAgent: Bool
 
     /// A configuration; the defaults are a 16 GiB, 8-CPU host with fast, cooperative guests
     /// and no state file.
@@ -41,7 +44,8 @@ public struct SimulatorConfiguration: Sendable {
         defaultGuestBehaviour: GuestBehaviour = .cooperative,
         maxVcpusPerDomain: Int = 128,
         consoleRingLines: Int = 512,
-        historyLimit: Int = 100_000
+        historyLimit: Int = 100_000,
+        guestAgent: Bool = true
     ) {
         self.hostMemoryBytes = hostMemoryBytes
         self.dom0MemoryBytes = dom0MemoryBytes
@@ -55,6 +59,7 @@ public struct SimulatorConfiguration: Sendable {
         self.maxVcpusPerDomain = maxVcpusPerDomain
         self.consoleRingLines = consoleRingLines
         self.historyLimit = historyLimit
+        self.guestAgent = guestAgent
     }
 
     /// The time `operation` takes: its override, else ``stepLatency`` for mutating operations.

@@ -56,6 +56,9 @@ struct XenopsConformance: AsyncParsableCommand {
     @Flag(help: "The host cannot track dirty pages (log-dirty mode; nested Xen under TCG): skip the live-save case.")
     var noLiveSave = false
 
+    @Option(name: .customLong("setup-vif-rules"), help: "libxl: the script VIF locking modes run (default: XCP-ng's /usr/libexec/xenopsd/setup-vif-rules; absent on Debian, where the keys are still checked).")
+    var setupVifRules: String?
+
     @Option(help: "Seconds a guest gets to acknowledge a shutdown request.")
     var ackTimeout = 30.0
 
@@ -175,8 +178,12 @@ struct XenopsConformance: AsyncParsableCommand {
 
     func makeBackend(logger: Logger) async throws -> any Hypervisor {
         switch backend {
-        case .libxl: return try await LibxlHypervisor.open(logger: logger)
-        case .simulator: return try SimulatedHypervisor()
+        case .libxl:
+            var configuration = LibxlConfiguration()
+            if let setupVifRules { configuration.setupVifRules = setupVifRules }
+            return try await LibxlHypervisor.open(logger: logger, configuration: configuration)
+        // No built-in guest agent: the run-script case plays the agent itself, as on Xen.
+        case .simulator: return try SimulatedHypervisor(configuration: SimulatorConfiguration(guestAgent: false))
         }
     }
 

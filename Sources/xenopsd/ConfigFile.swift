@@ -25,6 +25,7 @@ struct ConfigFile: Equatable {
     var queue: String?
     var hooksDir: String?
     var hookTimeoutSeconds: Int?
+    var setupVifRules: String?
 
     /// Every key the file may hold.
     static let keys = [
@@ -33,6 +34,7 @@ struct ConfigFile: Equatable {
         "sockets_path",
         "use_switch", "message_switch", "queue",
         "hooks_dir", "hook_timeout_seconds",
+        "setup_vif_rules",
     ]
 
     init() {}
@@ -89,6 +91,7 @@ struct ConfigFile: Equatable {
             case "queue": queue = try Self.string(key, value)
             case "hooks_dir": hooksDir = try Self.string(key, value)
             case "hook_timeout_seconds": hookTimeoutSeconds = try Self.int(key, value)
+            case "setup_vif_rules": setupVifRules = try Self.string(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")
             }

@@ -137,7 +137,9 @@ struct Daemon {
     }
 
     private func makeLibxl() async throws(StartupError) -> LibxlHypervisor {
-        do { return try await LibxlHypervisor.open(logger: Logger(label: "xenopsd.libxl")) } catch {
+        var configuration = LibxlConfiguration()
+        configuration.setupVifRules = settings.setupVifRules
+        do { return try await LibxlHypervisor.open(logger: Logger(label: "xenopsd.libxl"), configuration: configuration) } catch {
             let why = settings.backend == .auto ? " (--backend auto picked it because \(BackendChoice.privcmdPath) exists)" : ""
             throw StartupError(
                 .failure, "cannot use the libxl backend\(why): \(error)",

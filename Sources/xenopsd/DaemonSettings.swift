@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import XenopsHooks
+import XenopsLibxl
 import XenopsServer
 import XenopsStore
 
@@ -28,6 +29,8 @@ struct DaemonSettings: Equatable {
     var hooksDir = HookRunnerConfiguration.defaultDirectory
     /// Seconds one hook script may run; 0 for no limit (xenopsd's behaviour).
     var hookTimeoutSeconds = 600
+    /// libxl: the script that applies a VIF's locking mode (XCP-ng's by default).
+    var setupVifRules = LibxlConfiguration().setupVifRules
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
     /// XAPI's sockets directory (xenopsd's `sockets-path`, `/var/lib/xcp` on a host): when set,
@@ -61,6 +64,7 @@ struct DaemonSettings: Equatable {
         if let v = file.queue { queue = v }
         if let v = file.hooksDir { hooksDir = v }
         if let v = file.hookTimeoutSeconds { hookTimeoutSeconds = v }
+        if let v = file.setupVifRules { setupVifRules = v }
     }
 
     /// How hook scripts are found and run.

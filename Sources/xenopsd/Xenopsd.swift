@@ -74,6 +74,8 @@ struct Xenopsd: AsyncParsableCommand {
     var hookTimeout: Int?
     @Option(name: .customLong("sockets-path"), help: "XAPI's sockets directory, as xenopsd's sockets-path (e.g. /var/lib/xcp): also serve DIR/xenopsd (XML-RPC, as XAPI posts with use-switch=false) and DIR/xenopsd.forwarded (migration connections XAPI hands over). Default: off.")
     var socketsPath: String?
+    @Option(name: .customLong("setup-vif-rules"), help: "libxl: the script that applies a VIF's locking mode, run as 'classic <vifN.M> <vm uuid> <devid> filter' (default: /usr/libexec/xenopsd/setup-vif-rules, XCP-ng's).")
+    var setupVifRules: String?
 
     func run() async throws {
         do {
@@ -114,6 +116,7 @@ struct Xenopsd: AsyncParsableCommand {
         if let queue { settings.queue = queue }
         if let hooksDir { settings.hooksDir = hooksDir }
         if let hookTimeout { settings.hookTimeoutSeconds = hookTimeout }
+        if let setupVifRules { settings.setupVifRules = setupVifRules }
         try settings.validate()
         return settings
     }

@@ -12,8 +12,12 @@ struct LifecyclePlannerTests {
     static let cd = VBD(id: DeviceID(vm: "vm1", name: "xvdd"), backend: nil, ty: .cdrom)
     static let disk = VBD(id: DeviceID(vm: "vm1", name: "xvda"), backend: .local("/dev/sda"))
 
-    static func context(_ state: PowerState, plugged: PluggedDevices = .init()) -> PlanContext {
-        PlanContext(powerState: state, vm: vm, vbds: ["xvdd": cd, "xvda": disk], vifs: ["0": VIF(id: DeviceID(vm: "vm1", name: "0"))], plugged: plugged, shutdownAckTimeout: 60)
+    static let usb = VUSB(id: DeviceID(vm: "vm1", name: "u1"), hostbus: "1", hostport: "2", version: "2.0", path: "/dev/bus/usb/001/002", speed: 480)
+
+    static func context(_ state: PowerState, plugged: PluggedDevices = .init(), vm: VM = vm) -> PlanContext {
+        PlanContext(
+            powerState: state, vm: vm, vbds: ["xvdd": cd, "xvda": disk], vifs: ["0": VIF(id: DeviceID(vm: "vm1", name: "0"))],
+            vusbs: ["u1": usb], plugged: plugged, shutdownAckTimeout: 60)
     }
 
     static let allOperations: [VMOperation] = [
@@ -23,6 +27,10 @@ struct LifecyclePlannerTests {
         .vbdPlug("xvda"), .vbdUnplug("xvda", force: false), .vbdInsert("xvdd", .local("/iso")), .vbdEject("xvdd"),
         .vifPlug("0"), .vifUnplug("0", force: false), .vifSetCarrier("0", true),
         .suspend(.local("/var/lib/xenopsd-ng/vm1.img")), .resume(.local("/var/lib/xenopsd-ng/vm1.img")),
+        .requestRDP(true), .runScript("echo hi"), .setShadowMultiplier(2), .s3Suspend, .s3Resume,
+        .vifSet("0", .network(.local("xenbr1"))), .vifSet("0", .lockingMode(.disabled)), .vifSet("0", .ipv4(.dhcp)),
+        .vifSet("0", .ipv6(.autoconf)), .vifSet("0", .pvsProxy(nil)), .vifSet("0", .trunks([10])),
+        .vbdSetQoS("xvda"), .vusbPlug("u1"), .vusbUnplug("u1"),
     ]
 
     /// Which operations each power state accepts; every (state, operation) pair is checked.
@@ -37,6 +45,11 @@ struct LifecyclePlannerTests {
         case .resume: return state == .suspended || state == .halted
         case .vbdInsert: return true
         case .vbdEject: return !live
+        // Guest-agent requests and ACPI S3 need a domain; the fixture is PV, which has no shadow multiplier.
+        case .requestRDP, .runScript, .s3Suspend, .s3Resume, .vusbPlug: return live
+        case .setShadowMultiplier: return false
+        // Device settings are stored in any state and applied when plugged.
+        case .vifSet, .vbdSetQoS, .vusbUnplug: return true
         }
     }
 
@@ -54,6 +67,8 @@ struct LifecyclePlannerTests {
                 case .badPowerState(let found, _): #expect(found == state)
                 case .domainNotBuilt: #expect(op == .build(force: false))
                 case .mediaNotPresent: #expect(op == .vbdEject("xvdd"))
+                case .doesNotExist(let namespace, let path): #expect(namespace == "domain" && path == "vm1", "\(op.name)")
+                case .unimplemented(let what): #expect(op == .setShadowMultiplier(2) && what == "shadow_multiplier for PV domains")
                 default: Issue.record("unexpected refusal of \(op.name) in \(state): \(error)")
                 }
             }
@@ -150,6 +165,68 @@ struct LifecyclePlannerTests {
         vm.onShutdown = [.pause]
         #expect(!LifecyclePlanner.planGuestShutdown(reason: .poweroff, vm: vm, secondsSinceStart: 1000).steps.contains(.destroyDomain))
         #expect(LifecyclePlanner.planGuestShutdown(reason: .suspend, vm: vm, secondsSinceStart: 1000).steps == [.destroyDomain])
+    }
+
+    // MARK: Issue 9: guest agent, S3, shadow memory, device settings
+
+    @Test func vifSettingsAreStoredThenAppliedToAPluggedVIF() throws {
+        let plugged = PluggedDevices(vifs: ["0"])
+        let lock = VIFSetting.lockingMode(.locked(ipv4: ["10.0.0.2"], ipv6: []))
+        #expect(try LifecyclePlanner.plan(.vifSet("0", lock), in: Self.context(.running, plugged: plugged)).steps == [.storeVIF("0", lock), .applyVIF("0", lock)])
+        // Trunks are applied first and stored once applied, as xenopsd does.
+        #expect(try LifecyclePlanner.plan(.vifSet("0", .trunks([10, 20])), in: Self.context(.running, plugged: plugged)).steps
+            == [.applyVIF("0", .trunks([10, 20])), .storeVIF("0", .trunks([10, 20]))])
+        // Not plugged (or no domain): only stored, applied at the next plug.
+        #expect(try LifecyclePlanner.plan(.vifSet("0", lock), in: Self.context(.running)).steps == [.storeVIF("0", lock)])
+        #expect(try LifecyclePlanner.plan(.vifSet("0", lock), in: Self.context(.halted)).steps == [.storeVIF("0", lock)])
+    }
+
+    @Test func vifSettingsXenopsdCannotApplyAreRefusedBeforeAnythingChanges() {
+        #expect(throws: XenopsError.internalError("Static IPv4 configuration selected, but no address specified.")) {
+            try LifecyclePlanner.plan(.vifSet("0", .ipv4(.static(cidrs: [], gateway: nil))), in: Self.context(.running))
+        }
+        #expect(throws: XenopsError.internalError("Static IPv6 configuration selected, but no address specified.")) {
+            try LifecyclePlanner.plan(.vifSet("0", .ipv6(.static(cidrs: [], gateway: nil))), in: Self.context(.running))
+        }
+        #expect(throws: XenopsError.unimplemented("network SR-IOV")) {
+            try LifecyclePlanner.plan(.vifSet("0", .network(.sriov(PCIAddress()))), in: Self.context(.running))
+        }
+        #expect(throws: XenopsError.unimplemented("network driver domains")) {
+            try LifecyclePlanner.plan(.vifSet("0", .network(.remote(vm: "dd", bridge: "br0"))), in: Self.context(.running))
+        }
+        #expect(throws: XenopsError.doesNotExist(namespace: "VM", path: "vm1/vif.9")) {
+            try LifecyclePlanner.plan(.vifSet("9", .trunks([])), in: Self.context(.running))
+        }
+    }
+
+    @Test func shadowMultiplierNeedsAnHVMDomainAndAPositiveValue() throws {
+        var hvm = Self.vm
+        hvm.ty = .hvm(HVMInfo())
+        #expect(try LifecyclePlanner.plan(.setShadowMultiplier(1.5), in: Self.context(.running, vm: hvm)).steps == [.setShadowMultiplier(1.5)])
+        #expect(throws: XenopsError.doesNotExist(namespace: "domain", path: "vm1")) {
+            try LifecyclePlanner.plan(.setShadowMultiplier(1.5), in: Self.context(.halted, vm: hvm))
+        }
+        for bad in [0, -1, Double.nan, .infinity] {
+            #expect(throws: XenopsError.self) { try LifecyclePlanner.plan(.setShadowMultiplier(bad), in: Self.context(.running, vm: hvm)) }
+        }
+    }
+
+    @Test func vusbPlugAndUnplugFollowThePluggedSet() throws {
+        let plugged = PluggedDevices(vusbs: ["u1"])
+        #expect(try LifecyclePlanner.plan(.vusbPlug("u1"), in: Self.context(.running)).steps == [.plugVUSB("u1")])
+        #expect(try LifecyclePlanner.plan(.vusbPlug("u1"), in: Self.context(.running, plugged: plugged)).steps.isEmpty)
+        #expect(try LifecyclePlanner.plan(.vusbUnplug("u1"), in: Self.context(.running, plugged: plugged)).steps == [.unplugVUSB("u1")])
+        #expect(try LifecyclePlanner.plan(.vusbUnplug("u1"), in: Self.context(.running)).steps.isEmpty)
+        #expect(throws: XenopsError.doesNotExist(namespace: "VM", path: "vm1/vusb.u2")) {
+            try LifecyclePlanner.plan(.vusbUnplug("u2"), in: Self.context(.running))
+        }
+    }
+
+    @Test func shadowMemoryFollowsXenopsdsModel() {
+        // 1 GiB, 2 vCPUs: (512 + 1024 + 1024) pages = 10 MiB; times 1.5 = 15.
+        #expect(ShadowMemory.mib(staticMaxBytes: 1 << 30, vcpus: 2, multiplier: 1) == 10)
+        #expect(ShadowMemory.mib(staticMaxBytes: 1 << 30, vcpus: 2, multiplier: 1.5) == 15)
+        #expect(ShadowMemory.mib(staticMaxBytes: 0, vcpus: 0, multiplier: 0.1) == 1)
     }
 }
 

@@ -74,3 +74,22 @@ final class RecordingHypervisor: Hypervisor {
     func debugTrigger(_ command: String, args: [String]) async throws { try await inner.debugTrigger(command, args: args) }
     func close() async { await inner.close() }
 }
+
+// Issue 9: forwarded so the engine reaches the simulator, not the protocol's `unsupported` defaults.
+extension RecordingHypervisor {
+    func requestRDP(vm: String, enabled: Bool) async throws { try await record("rdp", vm) { try await inner.requestRDP(vm: vm, enabled: enabled) } }
+    func runScript(vm: String, script: String) async throws -> GuestScriptResult { try await record("run-script", vm) { try await inner.runScript(vm: vm, script: script) } }
+    func setShadowMultiplier(vm: String, multiplier: Double) async throws {
+        try await record("shadow", vm) { try await inner.setShadowMultiplier(vm: vm, multiplier: multiplier) }
+    }
+    func s3Suspend(vm: String) async throws { try await record("s3suspend", vm) { try await inner.s3Suspend(vm: vm) } }
+    func s3Resume(vm: String) async throws { try await record("s3resume", vm) { try await inner.s3Resume(vm: vm) } }
+    func applyVIFSetting(vm: String, _ vif: VIF, _ setting: VIFSetting) async throws {
+        try await record(setting.methodName, vm) { try await inner.applyVIFSetting(vm: vm, vif, setting) }
+    }
+    func setVBDQoS(vm: String, _ vbd: VBD) async throws { try await record("vbd-qos", vm) { try await inner.setVBDQoS(vm: vm, vbd) } }
+    func plugVUSB(vm: String, _ vusb: VUSB) async throws { try await record("plug-vusb", vm) { try await inner.plugVUSB(vm: vm, vusb) } }
+    func unplugVUSB(vm: String, name: String) async throws { try await record("unplug-vusb", vm) { try await inner.unplugVUSB(vm: vm, name: name) } }
+    func dequarantinePCI(_ address: PCIAddress) async throws { try await inner.dequarantinePCI(address) }
+    func updateGuestAgentFeatures(_ features: [GuestAgentFeature]) async throws { try await inner.updateGuestAgentFeatures(features) }
+}

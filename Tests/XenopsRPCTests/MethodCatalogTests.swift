@@ -47,6 +47,11 @@ struct MethodCatalogTests {
         "VBD.add", "VBD.remove", "VBD.plug", "VBD.unplug", "VBD.eject", "VBD.insert", "VBD.stat",
         "VIF.add", "VIF.remove", "VIF.plug", "VIF.unplug", "VIF.set_carrier", "VIF.stat",
         "UPDATES.get", "UPDATES.last_id", "UPDATES.inject_barrier", "UPDATES.remove_barrier", "UPDATES.refresh_vm",
+        // Issue 9 item 4.
+        "VM.s3suspend", "VM.s3resume", "VM.set_shadow_multiplier", "VM.request_rdp", "VM.run_script",
+        "VIF.move", "VIF.set_locking_mode", "VIF.set_ipv4_configuration", "VIF.set_ipv6_configuration",
+        "VIF.set_pvs_proxy", "VIF.set_trunks", "PCI.dequarantine", "VGPU.stat", "VGPU.remove", "VUSB.stat", "VUSB.unplug",
+        "HOST.update_guest_agent_features",
     ]
 
     @Test("every §1 method is in the catalog")
@@ -82,6 +87,21 @@ struct MethodCatalogTests {
         for name in tasks { #expect(MethodCatalog.byName[name]?.kind == .task, "\(name)") }
         let syncs = ["VM.stat", "VM.list", "VM.import_metadata", "VM.remove", "Task.stat", "UPDATES.get", "query"]
         for name in syncs { #expect(MethodCatalog.byName[name]?.kind == .sync, "\(name)") }
+    }
+
+    @Test("issue 9 methods are queued or sync as xenopsd has them")
+    func guestAndSettingKinds() {
+        // Queued as atomics on the VM's queue (xenops_server.ml `queue_operation`).
+        let tasks = ["VM.request_rdp", "VM.run_script", "VM.set_shadow_multiplier", "VM.s3suspend", "VM.s3resume",
+                     "VIF.move", "VIF.set_locking_mode", "VIF.set_ipv4_configuration", "VIF.set_ipv6_configuration",
+                     "VIF.set_pvs_proxy", "VIF.set_trunks", "VBD.set_qos", "VUSB.plug", "VUSB.unplug"]
+        for name in tasks { #expect(MethodCatalog.byName[name]?.kind == .task, "\(name)") }
+        // Run directly (`Debug.with_thread_associated`).
+        let syncs = ["PCI.dequarantine", "HOST.update_guest_agent_features", "VGPU.add", "VGPU.remove", "VGPU.stat", "VGPU.list",
+                     "VUSB.add", "VUSB.remove", "VUSB.stat", "VUSB.list"]
+        for name in syncs { #expect(MethodCatalog.byName[name]?.kind == .sync, "\(name)") }
+        #expect(MethodCatalog.byName["VIF.set_pvs_proxy"]?.params.last?.optional == true)
+        #expect(MethodCatalog.byName["PCI.dequarantine"]?.params.map(\.name) == ["pci_addr"])
     }
 
     @Test("parameter names are those XAPI sends")

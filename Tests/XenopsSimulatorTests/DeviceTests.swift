@@ -110,3 +110,23 @@ struct DeviceTests {
         }
     }
 }
+
+/// PCI quarantine as Xen keeps it: a function taken from a guest is quarantined until
+/// `dequarantinePCI`; one a guest holds cannot be dequarantined.
+@Suite struct PCIQuarantineTests {
+    @Test func unplugQuarantinesAndDequarantineReleases() async throws {
+        let sim = try SimulatedHypervisor()
+        let vm = "5b6c7d8e-0000-4000-8000-000000000001"
+        let address = PCIAddress(domain: 0, bus: 3, dev: 0, fn: 0)
+        let pci = PCI(id: DeviceID(vm: vm, name: "0"), position: 0, address: address)
+        let spec = DomainSpec(vm: VM(id: vm, name: "q", ty: .pv(PVInfo(boot: .direct(DirectBoot(kernel: "/k")))), memoryStaticMax: 64 << 20, vcpuMax: 1, vcpus: 1), pcis: [pci])
+        _ = try await sim.createDomain(spec)
+        await #expect(throws: BackendError.self) { try await sim.dequarantinePCI(address) }
+        try await sim.unplugPCI(vm: vm, name: "0")
+        #expect(sim.quarantinedPCI() == [address.description])
+        try await sim.dequarantinePCI(address)
+        #expect(sim.quarantinedPCI().isEmpty)
+        try await sim.dequarantinePCI(address)  // not quarantined: nothing to do
+        await sim.close()
+    }
+}

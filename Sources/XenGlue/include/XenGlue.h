@@ -12,6 +12,8 @@
 #ifndef XENGLUE_H
 #define XENGLUE_H
 
+#include <stdint.h>
+
 /* Receives one formatted log message. level is a xentoollog_level (XTL_DEBUG = 1 …
  * XTL_CRITICAL = 9); errnoval is -1 when the message carries no errno; context is libxl's
  * subsystem name ("libxl", "xencall"), possibly NULL. Called on whatever thread libxl logs
@@ -47,5 +49,9 @@ int xg_get_thread_name(char *buf, unsigned long size);
 /* Sets a dom0 network interface administratively up (up != 0) or down (SIOCSIFFLAGS).
  * Returns 0, or -errno (-ENODEV when there is no such interface). */
 int xg_set_link_up(const char *ifname, int up);
+
+/* Reads (set == 0) or sets (set != 0) the shadow allocation of domain domid, in MiB, through
+ * libxenctrl (xc_shadow_control). Returns 0, or -errno. Blocks: call on a worker thread. */
+int xg_shadow_allocation(uint32_t domid, unsigned int *mb, int set);
 
 #endif

@@ -4,16 +4,21 @@ public struct PlanContext: Sendable, Hashable {
     public var vm: VM
     public var vbds: [String: VBD]
     public var vifs: [String: VIF]
+    public var vusbs: [String: VUSB]
     /// Devices attached to the live domain (empty when there is none).
     public var plugged: PluggedDevices
     /// How long a guest has to acknowledge a shutdown request (xenopsd: 60 s).
     public var shutdownAckTimeout: Double
 
-    public init(powerState: PowerState, vm: VM, vbds: [String: VBD] = [:], vifs: [String: VIF] = [:], plugged: PluggedDevices = .init(), shutdownAckTimeout: Double = 60) {
+    public init(
+        powerState: PowerState, vm: VM, vbds: [String: VBD] = [:], vifs: [String: VIF] = [:], vusbs: [String: VUSB] = [:],
+        plugged: PluggedDevices = .init(), shutdownAckTimeout: Double = 60
+    ) {
         self.powerState = powerState
         self.vm = vm
         self.vbds = vbds
         self.vifs = vifs
+        self.vusbs = vusbs
         self.plugged = plugged
         self.shutdownAckTimeout = shutdownAckTimeout
     }
@@ -24,10 +29,12 @@ public struct PluggedDevices: Sendable, Hashable {
     /// Attached disks and whether they hold media.
     public var vbds: [String: Bool]
     public var vifs: Set<String>
+    public var vusbs: Set<String>
 
-    public init(vbds: [String: Bool] = [:], vifs: Set<String> = []) {
+    public init(vbds: [String: Bool] = [:], vifs: Set<String> = [], vusbs: Set<String> = []) {
         self.vbds = vbds
         self.vifs = vifs
+        self.vusbs = vusbs
     }
 }
 
@@ -143,6 +150,63 @@ public enum LifecyclePlanner {
             try requireDevice(name, in: context.vifs.keys, kind: "VIF", vm: context.vm.id)
             guard live, context.plugged.vifs.contains(name) else { return .empty }
             return Plan([.setCarrier(name, carrier)])
+        case .requestRDP, .runScript, .setShadowMultiplier, .s3Suspend, .s3Resume, .vifSet, .vbdSetQoS, .vusbPlug, .vusbUnplug:
+            return try planGuestAndDeviceSetting(operation, in: context)
+        }
+    }
+
+    // MARK: Guest agent, ACPI S3, shadow memory, device settings (issue 9)
+
+    /// Plans the operations of issue 9. As in xenopsd, a VM-level request needs a live domain
+    /// (`Does_not_exist ("domain", id)` otherwise); a device setting is stored whatever the
+    /// power state and applied only to a plugged device.
+    static func planGuestAndDeviceSetting(_ operation: VMOperation, in context: PlanContext) throws(XenopsError) -> Plan {
+        let state = context.powerState
+        let live = state == .running || state == .paused
+        let vm = context.vm.id
+        func requireDomain() throws(XenopsError) {
+            guard live else { throw .doesNotExist(namespace: "domain", path: vm) }
+        }
+        switch operation {
+        case .requestRDP(let enabled):
+            try requireDomain()
+            return Plan([.requestRDP(enabled)])
+        case .runScript(let script):
+            try requireDomain()
+            return Plan([.runScript(script)])
+        case .setShadowMultiplier(let multiplier):
+            guard multiplier.isFinite, multiplier > 0 else {
+                throw .internalError("VM.set_shadow_multiplier: \(multiplier) is not a positive multiplier; use a value ≥ 1.0 (1.0 is the default)")
+            }
+            guard case .hvm = context.vm.ty else { throw .unimplemented("shadow_multiplier for PV domains") }
+            try requireDomain()
+            return Plan([.setShadowMultiplier(multiplier)])
+        case .s3Suspend:
+            try requireDomain()
+            return Plan([.s3Suspend])
+        case .s3Resume:
+            try requireDomain()
+            return Plan([.s3Resume])
+        case .vifSet(let name, let setting):
+            try requireDevice(name, in: context.vifs.keys, kind: "VIF", vm: vm)
+            try setting.validate()
+            let apply: [PlanStep] = live && context.plugged.vifs.contains(name) ? [.applyVIF(name, setting)] : []
+            let store: [PlanStep] = [.storeVIF(name, setting)]
+            return Plan(setting.storedBeforeApplying ? store + apply : apply + store)
+        case .vbdSetQoS(let name):
+            try requireDevice(name, in: context.vbds.keys, kind: "VBD", vm: vm)
+            guard live, context.plugged.vbds[name] != nil else { return .empty }
+            return Plan([.setVBDQoS(name)])
+        case .vusbPlug(let name):
+            try requireDevice(name, in: context.vusbs.keys, kind: "VUSB", vm: vm)
+            try require(state, in: [.running, .paused], expected: .running)
+            return context.plugged.vusbs.contains(name) ? .empty : Plan([.plugVUSB(name)])
+        case .vusbUnplug(let name):
+            try requireDevice(name, in: context.vusbs.keys, kind: "VUSB", vm: vm)
+            guard live, context.plugged.vusbs.contains(name) else { return .empty }
+            return Plan([.unplugVUSB(name)])
+        default:
+            throw .internalError("\(operation.name) has no plan (a missing case in LifecyclePlanner)")
         }
     }
 

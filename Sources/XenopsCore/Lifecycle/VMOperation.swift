@@ -32,6 +32,27 @@ public enum VMOperation: Sendable, Hashable {
     /// `VM.resume`: rebuild the domain from a suspend image, left paused.
     case resume(Disk)
 
+    // MARK: Guest agent, ACPI S3, shadow memory, device settings (issue 9)
+
+    /// `VM.request_rdp`: ask the guest agent to turn RDP on or off (`control/ts`).
+    case requestRDP(Bool)
+    /// `VM.run_script`: run a script through the guest agent; the task's result is
+    /// `{rc, stdout, stderr}`.
+    case runScript(String)
+    /// `VM.set_shadow_multiplier`: resize an HVM domain's shadow (p2m) memory.
+    case setShadowMultiplier(Double)
+    /// `VM.s3suspend`: ask the guest to enter ACPI S3.
+    case s3Suspend
+    /// `VM.s3resume`: wake the guest from ACPI S3.
+    case s3Resume
+    /// `VIF.move`, `VIF.set_locking_mode`, `VIF.set_ipv4_configuration`,
+    /// `VIF.set_ipv6_configuration`, `VIF.set_pvs_proxy`, `VIF.set_trunks`.
+    case vifSet(String, VIFSetting)
+    /// `VBD.set_qos`: apply the VBD's stored `qos` to its backend.
+    case vbdSetQoS(String)
+    case vusbPlug(String)
+    case vusbUnplug(String)
+
     /// A short name for logs and task lists.
     public var name: String {
         switch self {
@@ -56,6 +77,15 @@ public enum VMOperation: Sendable, Hashable {
         case .vifSetCarrier: return "VIF.set_carrier"
         case .suspend: return "VM.suspend"
         case .resume: return "VM.resume"
+        case .requestRDP: return "VM.request_rdp"
+        case .runScript: return "VM.run_script"
+        case .setShadowMultiplier: return "VM.set_shadow_multiplier"
+        case .s3Suspend: return "VM.s3suspend"
+        case .s3Resume: return "VM.s3resume"
+        case .vifSet(_, let setting): return setting.methodName
+        case .vbdSetQoS: return "VBD.set_qos"
+        case .vusbPlug: return "VUSB.plug"
+        case .vusbUnplug: return "VUSB.unplug"
         }
     }
 }
@@ -102,13 +132,29 @@ public indirect enum PlanStep: Sendable, Hashable {
     /// failing script fails the plan with `Hook_failed`.
     case runHook(Hook, HookReason)
 
+    // MARK: Guest agent, ACPI S3, shadow memory, device settings (issue 9)
+
+    case requestRDP(Bool)
+    /// Run a guest-agent script; the step's result becomes the task's result.
+    case runScript(String)
+    case setShadowMultiplier(Double)
+    case s3Suspend
+    case s3Resume
+    /// Store a VIF setting in the VM's record (and the store).
+    case storeVIF(String, VIFSetting)
+    /// Apply a VIF setting to the plugged device (xenstore keys, scripts, bridge).
+    case applyVIF(String, VIFSetting)
+    case setVBDQoS(String)
+    case plugVUSB(String)
+    case unplugVUSB(String)
+
     /// Relative cost for task progress, as xenopsd weighs its atomics.
     public var weight: Double {
         switch self {
         case .createDomain: return 3
         case .saveToFile, .restoreFromFile: return 10
         case .waitForShutdown, .requestShutdown: return 2
-        case .markRebooting, .recordStart, .note, .forgetSuspendImage, .runHook: return 0
+        case .markRebooting, .recordStart, .note, .forgetSuspendImage, .runHook, .storeVIF: return 0
         case .bestEffort(let inner): return inner.weight
         default: return 1
         }

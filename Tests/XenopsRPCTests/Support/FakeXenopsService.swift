@@ -125,4 +125,23 @@ final class FakeXenopsService: XenopsService {
     func debugTrigger(_ dbg: String, command: String, args: [String]) async throws(XenopsError) {
         record("debugTrigger(\(command), \(args))")
     }
+
+    // Issue 9
+    func vgpuAdd(_ dbg: String, vgpu: VGPU) async throws(XenopsError) -> DeviceID { vgpu.id }
+    func vgpuRemove(_ dbg: String, id: DeviceID) async throws(XenopsError) { record("vgpuRemove(\(id))") }
+    func vgpuStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VGPU, VGPUState) {
+        try known(id.vm)
+        return (VGPU(id: id), VGPUState())
+    }
+    func vgpuList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VGPU, VGPUState)] { [] }
+    func vusbAdd(_ dbg: String, vusb: VUSB) async throws(XenopsError) -> DeviceID { vusb.id }
+    func vusbRemove(_ dbg: String, id: DeviceID) async throws(XenopsError) { record("vusbRemove(\(id))") }
+    func vusbStat(_ dbg: String, id: DeviceID) async throws(XenopsError) -> (VUSB, PluggedState) {
+        (VUSB(id: id, hostbus: "1", hostport: "2", version: "2.0", path: "/dev/bus/usb/001/002", speed: 480), PluggedState(plugged: false))
+    }
+    func vusbList(_ dbg: String, vm: String) async throws(XenopsError) -> [(VUSB, PluggedState)] { [] }
+    func pciDequarantine(_ dbg: String, address: PCIAddress) async throws(XenopsError) { record("pciDequarantine(\(address))") }
+    func hostUpdateGuestAgentFeatures(_ dbg: String, features: [GuestAgentFeature]) async throws(XenopsError) {
+        record("hostUpdateGuestAgentFeatures(\(features.map(\.name)))")
+    }
 }

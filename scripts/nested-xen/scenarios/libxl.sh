@@ -72,8 +72,10 @@ if [ -x "$BIN/xenops-conformance" ]; then
         truncate -s 16M "/var/tmp/conformance-disk$i.img"
         dev=$(losetup -f --show "/var/tmp/conformance-disk$i.img" 2>>"$OUT/setup.log") && conformance_disks+=(--block-device "$dev")
     done
+    # Debian has no setup-vif-rules (XCP-ng's): a stand-in records how it is invoked.
+    printf '#!/bin/sh\necho "$*" >>%s/vif-rules.log\n' "$OUT" >/var/tmp/setup-vif-rules && chmod +x /var/tmp/setup-vif-rules
     timeout 900 xenops-conformance --backend libxl --kernel /root/domu/vmlinux --ramdisk /root/domu/initrd.gz \
-        --no-hvm --no-live-save "${conformance_disks[@]}" >"$OUT/conformance.log" 2>&1
+        --no-hvm --no-live-save --setup-vif-rules /var/tmp/setup-vif-rules "${conformance_disks[@]}" >"$OUT/conformance.log" 2>&1
     while read -r verdict name rest; do
         name=${name%:}
         case "$verdict" in
@@ -83,6 +85,13 @@ if [ -x "$BIN/xenops-conformance" ]; then
         esac
     done < <(grep -E '^(PASS|FAIL|SKIP) ' "$OUT/conformance.log")
     grep -qE '^(PASS|FAIL) ' "$OUT/conformance.log" || fail conformance "no verdicts; see out/conformance.log"
+    # VIF.set_locking_mode ran the rules script as xenopsd runs XCP-ng's (the keys it reads are
+    # checked by conformance.vif-settings-xenstore with xenstore-read's view of dom0's xenstore).
+    if grep -qE '^classic vif[0-9]+\.1 [0-9a-f-]{36} 1 filter$' "$OUT/vif-rules.log" 2>/dev/null; then
+        pass vif-rules-script-invoked
+    else
+        fail vif-rules-script-invoked "see out/vif-rules.log"
+    fi
     for d in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$d" 2>/dev/null; done
 fi
 
