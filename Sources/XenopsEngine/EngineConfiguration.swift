@@ -1,4 +1,5 @@
 import Logging
+import XenopsCore
 
 /// Knobs of the toolstack engine.
 public struct EngineConfiguration: Sendable {
@@ -10,16 +11,21 @@ public struct EngineConfiguration: Sendable {
     public var minimumUptime: Double
     /// The pause before restarting a VM that rebooted within ``minimumUptime`` (xenopsd: 15 s).
     public var rebootLoopDelay: Double
+    /// The NUMA policy until `HOST.set_numa_affinity_policy` sets one, and what it selects with
+    /// no policy (xenopsd: `Best_effort`, or `Any` with `numa-placement=false`).
+    public var defaultNUMAAffinityPolicy: NUMAAffinityPolicy
     public var logger: Logger
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, logger: Logger = Logger(label: "xenopsd.engine")
+        rebootLoopDelay: Double = 15, defaultNUMAAffinityPolicy: NUMAAffinityPolicy = .defaultPolicy,
+        logger: Logger = Logger(label: "xenopsd.engine")
     ) {
         self.workers = workers
         self.shutdownAckTimeout = shutdownAckTimeout
         self.minimumUptime = minimumUptime
         self.rebootLoopDelay = rebootLoopDelay
+        self.defaultNUMAAffinityPolicy = defaultNUMAAffinityPolicy
         self.logger = logger
     }
 }

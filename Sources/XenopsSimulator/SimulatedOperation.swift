@@ -4,16 +4,19 @@
 public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codable {
     // Read-only.
     case hostInfo, totalMemoryMiB, freeMemoryBytes, consoleData, listDomains, domainInfo, waitForShutdown
+    case combineCPUFeaturesets, checkCPUCompatibility
     // Mutating.
     case createDomain, pause, unpause, requestShutdown, destroy, save, restore
     case plugVBD, unplugVBD, insertMedia, ejectMedia, plugVIF, unplugVIF, setCarrier, plugPCI, unplugPCI
     case setVcpus, setMemoryTarget, setXSData, debugTrigger
+    case sendDebugKeys
 
     /// Whether the operation changes hypervisor state (and is recorded in the history and
     /// slowed down by ``SimulatorConfiguration/stepLatency``).
     public var isMutating: Bool {
         switch self {
-        case .hostInfo, .totalMemoryMiB, .freeMemoryBytes, .consoleData, .listDomains, .domainInfo, .waitForShutdown:
+        case .hostInfo, .totalMemoryMiB, .freeMemoryBytes, .consoleData, .listDomains, .domainInfo, .waitForShutdown,
+             .combineCPUFeaturesets, .checkCPUCompatibility:
             return false
         default:
             return true

@@ -26,6 +26,9 @@ public struct SimulatorConfiguration: Sendable {
     public var consoleRingLines: Int
     /// Calls kept in the operation history (oldest dropped first).
     public var historyLimit: Int
+    /// The CPU featuresets `hostInfo` reports (one simulated host's CPU; give two simulators
+    /// different ones to model a pool).
+    public var cpuFeaturesets: SimulatedCPUFeaturesets
 
     /// A configuration; the defaults are a 16 GiB, 8-CPU host with fast, cooperative guests
     /// and no state file.
@@ -41,7 +44,8 @@ public struct SimulatorConfiguration: Sendable {
         defaultGuestBehaviour: GuestBehaviour = .cooperative,
         maxVcpusPerDomain: Int = 128,
         consoleRingLines: Int = 512,
-        historyLimit: Int = 100_000
+        historyLimit: Int = 100_000,
+        cpuFeaturesets: SimulatedCPUFeaturesets = .init()
     ) {
         self.hostMemoryBytes = hostMemoryBytes
         self.dom0MemoryBytes = dom0MemoryBytes
@@ -55,6 +59,7 @@ public struct SimulatorConfiguration: Sendable {
         self.maxVcpusPerDomain = maxVcpusPerDomain
         self.consoleRingLines = consoleRingLines
         self.historyLimit = historyLimit
+        self.cpuFeaturesets = cpuFeaturesets
     }
 
     /// The time `operation` takes: its override, else ``stepLatency`` for mutating operations.
