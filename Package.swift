@@ -95,11 +95,18 @@ let package = Package(
             dependencies: ["CXenLight"],
             cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")]
         ),
+        // C glue for libxenctrl/libxenguest: CPU featuresets and their combine/compatibility calls
+        // (weak references to the XenServer additions). The only place that includes xenctrl.h.
+        .target(
+            name: "XenCtrlGlue",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("xenguest"), .linkedLibrary("xenctrl")]
+        ),
         // The libxl backend: context, event thread, blocking pool, Vm.t -> libxl_domain_config, `LibxlHypervisor`.
         .target(
             name: "XenopsLibxl",
             dependencies: [
-                "XenopsCore", "XenopsBackend", "CXenLight", "XenGlue",
+                "XenopsCore", "XenopsBackend", "CXenLight", "XenGlue", "XenCtrlGlue",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -144,3 +144,60 @@ struct DispatcherTests {
         #expect(r["error"]?.internalErrorMessage?.hasPrefix("malformed request") == true)
     }
 }
+
+/// The host-policy methods and `Observer.*` reach the service with their wire parameters.
+@Suite("RPC: host policy and Observer")
+struct HostPolicyDispatchTests {
+    let h = DispatchHarness()
+
+    @Test("HOST.set_numa_affinity_policy: an absent key is the default, a value is the variant")
+    func numaPolicy() async throws {
+        #expect(try await h.v1("HOST.set_numa_affinity_policy")["result"] == .null)
+        _ = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":"Best_effort_hard""#)
+        _ = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":["Any"]"#)
+        #expect(h.service.calls == ["hostSetNUMAAffinityPolicy(default)", "hostSetNUMAAffinityPolicy(Best_effort_hard)", "hostSetNUMAAffinityPolicy(Any)"])
+        let bad = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":"Sometimes""#)
+        guard case .array(let e)? = bad["error"], e.first == .string("Internal_error"), let m = e.last?.stringValue else {
+            Issue.record("\(bad)")
+            return
+        }
+        #expect(m.contains("numa_affinity_policy") && m.contains("Best_effort"))
+    }
+
+    @Test("combine_cpu_policies, is_compatible and send_debug_keys take their named strings")
+    func hostCalls() async throws {
+        #expect(try await h.v1("HOST.combine_cpu_policies", #""policy1":"000000ff","policy2":"0000000f""#)["result"] == .string("0000000f"))
+        #expect(try await h.v1("HOST.is_compatible", #""vm_policy":"0f","host_policy":"0f""#)["result"] == .bool(true))
+        #expect(try await h.v1("HOST.send_debug_keys", #""debug_keys":"q""#)["result"] == .null)
+        #expect(h.service.calls == ["hostCombineCPUPolicies(000000ff,0000000f)", "hostIsCompatible(0f,0f)", "hostSendDebugKeys(q)"])
+    }
+
+    @Test("Observer.create reads dbg, uuid, name_label, dict, endpoints and bool")
+    func observerCreate() async throws {
+        let r = try await h.reply(#"{"method":"Observer.create","params":[{"dbg":"obs","uuid":"u1","name_label":"otel","dict":{"k":"v"},"endpoints":["bugtool"],"bool":true}],"id":3}"#)
+        #expect(r == .object([JSONMember("result", .null), JSONMember("error", .null), JSONMember("id", .int(3))]))
+        #expect(h.service.calls == [#"observer(obs,create(uuid: "u1", nameLabel: "otel", attributes: ["k": "v"], endpoints: ["bugtool"], enabled: true))"#])
+    }
+
+    @Test("every Observer method decodes its literal parameter names")
+    func observerSetters() async throws {
+        let calls: [(String, String)] = [
+            ("destroy", #""uuid":"u1""#), ("set_enabled", #""uuid":"u1","bool":false"#), ("set_attributes", #""uuid":"u1","dict":{}"#),
+            ("set_endpoints", #""uuid":"u1","endpoints":[]"#), ("init", ""), ("set_trace_log_dir", #""string":"/tmp/t""#),
+            ("set_export_interval", #""float":2.5"#), ("set_export_chunk_size", #""int":7"#), ("set_max_spans", #""int":1"#),
+            ("set_max_traces", #""int":2"#), ("set_max_depth", #""int":3"#), ("set_max_file_size", #""int":4"#),
+            ("set_host_id", #""string":"h""#), ("set_compress_tracing_files", #""bool":false"#),
+        ]
+        for (name, params) in calls {
+            let extra = params.isEmpty ? "" : "," + params
+            let r = try await h.reply(#"{"method":"Observer.\#(name)","params":[{"dbg":"d"\#(extra)}],"id":1}"#)
+            #expect(r["error"] == .null, "Observer.\(name): \(r)")
+        }
+        #expect(h.service.calls.count == calls.count)
+        #expect(h.service.calls.last == "observer(d,setCompressTracingFiles(false))")
+        let missing = try await h.reply(#"{"method":"Observer.set_max_spans","params":[{"dbg":"d"}],"id":1}"#)
+        guard case .array(let e)? = missing["error"] else { Issue.record("\(missing)"); return }
+        #expect(e.first == .string("Internal_error"))
+        #expect(e.last?.stringValue?.contains("parameter 'int' is missing") == true)
+    }
+}
