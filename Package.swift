@@ -44,6 +44,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // posix_spawn with an argv, a new process group and closefrom, for hook scripts (Swift's Glibc lacks pipe2 and addclosefrom_np).
+        .target(name: "CSpawn"),
+        // Hook scripts (xenopsd's /etc/xapi.d): run without a shell, with a timeout, through the engine's `HookRunning` seam.
+        .target(
+            name: "XenopsHooks",
+            dependencies: ["XenopsCore", "XenopsBackend", "CSpawn", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // JSON-RPC v1/v2 envelopes, the method catalog and the dispatch table.
         .target(name: "XenopsRPC", dependencies: ["XenopsCore"], swiftSettings: swiftSettings),
         // Listeners and transports: HTTP/1.1 on a Unix socket (SwiftNIO), the engine adapter.
@@ -65,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "xenopsd",
             dependencies: [
-                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore",
+                "XenopsServer", "XenopsEngine", "XenopsStore", "XenopsSimulator", "XenopsLibxl", "XenopsBackend", "XenopsCore", "XenopsHooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -159,6 +167,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "XenopsHooksTests", dependencies: ["XenopsHooks", "XenopsCore", "XenopsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "XenopsEngineTests",
             dependencies: ["XenopsEngine", "XenopsSimulator", "XenopsStore", "XenopsTestSupport"],

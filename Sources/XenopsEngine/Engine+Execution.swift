@@ -184,6 +184,8 @@ extension XenopsEngine {
         case .note(let text):
             logger.info("VM \(vm): \(text)")
             if text.hasPrefix("Pause") { live.withLock { _ = $0.keptAfterShutdown.insert(vm) } }
+        case .runHook(let hook, let reason):
+            try await runHook(hook, vm: vm, reason: reason)
         case .bestEffort(let inner):
             do { try await execute(inner, vm: vm, taskID: taskID) } catch {
                 logger.debug("VM \(vm): best-effort step \(inner) failed and was ignored: \(error)")

@@ -1,4 +1,5 @@
 import Logging
+import XenopsBackend
 import XenopsCore
 
 /// Knobs of the toolstack engine.
@@ -11,6 +12,8 @@ public struct EngineConfiguration: Sendable {
     public var minimumUptime: Double
     /// The pause before restarting a VM that rebooted within ``minimumUptime`` (xenopsd: 15 s).
     public var rebootLoopDelay: Double
+    /// Runs the operator's hook scripts (xenopsd's `/etc/xapi.d`); none by default.
+    public var hooks: any HookRunning
     /// The NUMA policy until `HOST.set_numa_affinity_policy` sets one, and what it selects with
     /// no policy (xenopsd: `Best_effort`, or `Any` with `numa-placement=false`).
     public var defaultNUMAAffinityPolicy: NUMAAffinityPolicy
@@ -18,13 +21,14 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, defaultNUMAAffinityPolicy: NUMAAffinityPolicy = .defaultPolicy,
-        logger: Logger = Logger(label: "xenopsd.engine")
+        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(),
+        defaultNUMAAffinityPolicy: NUMAAffinityPolicy = .defaultPolicy, logger: Logger = Logger(label: "xenopsd.engine")
     ) {
         self.workers = workers
         self.shutdownAckTimeout = shutdownAckTimeout
         self.minimumUptime = minimumUptime
         self.rebootLoopDelay = rebootLoopDelay
+        self.hooks = hooks
         self.defaultNUMAAffinityPolicy = defaultNUMAAffinityPolicy
         self.logger = logger
     }

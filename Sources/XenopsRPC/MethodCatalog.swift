@@ -219,7 +219,7 @@ public enum MethodCatalog {
         RPCMethod("VIF.set_trunks", .unimplemented, [deviceID, P("trunks", "int64 list")], "VLAN trunks.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
 
         // UPDATES
-        RPCMethod("UPDATES.get", .sync, [P("last_id", "int option", optional: true), P("timeout", "int option (seconds)", optional: true)], "Waits for changes after last_id: [barriers, ids, next].") { a, s throws(XenopsError) in
+        RPCMethod("UPDATES.get", .sync, [P("last_id", "int option", optional: true), P("timeout", "int option (seconds)", optional: true)], "Waits for changes after last_id: [barriers, ids, next].", longPoll: true) { a, s throws(XenopsError) in
             try await s.updatesGet(a.dbg, lastID: try a.optional("last_id"), timeout: try a.optional("timeout")).xenops
         },
         RPCMethod("UPDATES.last_id", .sync, [], "The current counter.") { a, s throws(XenopsError) in

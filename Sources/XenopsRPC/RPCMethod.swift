@@ -32,13 +32,17 @@ public struct RPCMethod: Sendable {
     public var params: [Param]
     /// What it does, one line (used in Docs/api.md and `xenopsctl` help).
     public var summary: String
+    /// Whether a call may wait for a long time for something to happen (`UPDATES.get`): such
+    /// a call is answered at once, with what it has, when the daemon shuts down.
+    public var longPoll: Bool
     public var handler: Handler
 
-    public init(_ name: String, _ kind: Kind, _ params: [Param], _ summary: String, handler: @escaping Handler) {
+    public init(_ name: String, _ kind: Kind, _ params: [Param], _ summary: String, longPoll: Bool = false, handler: @escaping Handler) {
         self.name = name
         self.kind = kind
         self.params = params
         self.summary = summary
+        self.longPoll = longPoll
         self.handler = handler
     }
 }

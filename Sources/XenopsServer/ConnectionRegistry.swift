@@ -2,15 +2,13 @@ import NIOCore
 import Synchronization
 
 /// The open connections of an ``RPCServer`` and the request each is serving, so that a
-/// graceful shutdown can close idle connections, answer waiting `UPDATES.get` calls at once,
-/// wait for other requests and then close what is left.
+/// graceful shutdown can close idle connections, wait for requests in progress and then close
+/// what is left. (Waiting `UPDATES.get` calls are answered by the ``LongPollRegistry``.)
 final class ConnectionRegistry: Sendable {
     private struct Entry {
         var channel: any Channel
         /// The task serving the current request, if one is in progress.
         var task: Task<Void, Never>?
-        /// Whether the current request is a long poll (`UPDATES.get`) that may be cut short.
-        var longPoll = false
     }
 
     private struct State {
@@ -44,19 +42,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Records that the connection's request finished.
     func end(_ id: UInt64) {
-        state.withLock { s in
-            s.entries[id]?.task = nil
-            s.entries[id]?.longPoll = false
-        }
-    }
-
-    /// Marks the connection's current request as a long poll. Returns `true` when the server
-    /// is already draining: the caller should then cut the poll short.
-    func markLongPoll(_ id: UInt64) -> Bool {
-        state.withLock { s -> Bool in
-            s.entries[id]?.longPoll = true
-            return s.draining
-        }
+        state.withLock { s in s.entries[id]?.task = nil }
     }
 
     /// Whether the server is shutting down.
@@ -68,18 +54,13 @@ final class ConnectionRegistry: Sendable {
     /// The number of open connections.
     var count: Int { state.withLock { $0.entries.count } }
 
-    /// Starts draining: cancels every long poll (which then answers with what it has) and
-    /// tells every connection's handler, on its event loop, to close once it is idle.
+    /// Starts draining: tells every connection's handler, on its event loop, to close once it
+    /// is idle (a reply written from now on closes its connection).
     func startDraining() {
-        let (channels, polls) = state.withLock { s -> ([any Channel], [Task<Void, Never>]) in
+        let channels = state.withLock { s -> [any Channel] in
             s.draining = true
-            var polls: [Task<Void, Never>] = []
-            for entry in s.entries.values where entry.longPoll {
-                if let task = entry.task { polls.append(task) }
-            }
-            return (s.entries.values.map(\.channel), polls)
+            return s.entries.values.map(\.channel)
         }
-        for task in polls { task.cancel() }
         for channel in channels { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
     }
 

@@ -17,10 +17,9 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// What every connection shares: the dispatcher, limits, logger and registry.
+    /// What every connection shares: the call runner, limits, logger and registry.
     struct Shared: Sendable {
-        var dispatcher: Dispatcher
-        var limits: JSONLimits
+        var runner: CallRunner
         var maxBodyBytes: Int
         var idleTimeout: TimeAmount
         var logger: Logger
@@ -40,7 +39,8 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         case closing
     }
 
-    /// Requests with bodies up to this size are served on the event loop (see ``EventLoopTaskExecutor``).
+    /// JSON requests with bodies up to this size are served on the event loop (see
+    /// ``EventLoopTaskExecutor``); larger ones, and every XML-RPC body, on the concurrency pool.
     static let onLoopBodyLimit = 64 * 1024
 
     /// The task executor of this connection's event loop, made once per connection.
@@ -194,15 +194,17 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         let boundHandler = NIOLoopBound(self, eventLoop: loop)
         let boundContext = NIOLoopBound(context, eventLoop: loop)
         let work: @Sendable () async -> Void = {
-            let reply = await shared.serve(body, connection: id)
+            let reply = await shared.runner.serve(body.readableBytesView)
             // Always through the loop's queue, even when already on it: events queued meanwhile
             // (a drain) are handled before the reply is written.
             loop.execute {
                 boundHandler.value.finish(serial: expected, reply: reply, context: boundContext.value)
             }
         }
-        // Small requests run on this event loop (no thread hand-off); big bodies on the pool.
-        let task = body.readableBytes <= Self.onLoopBodyLimit
+        // Small JSON requests run on this event loop (no thread hand-off); big bodies, and XML
+        // whatever its size (libxml2 parsing is not cheap enough for a loop), on the pool.
+        let onLoop = body.readableBytes <= Self.onLoopBodyLimit && RPCEncoding.sniff(body.readableBytesView) == .json
+        let task = onLoop
             ? Task(executorPreference: executor(for: loop)) { await work() }
             : Task { await work() }
         if let id { shared.registry.begin(id, task: task) }
@@ -256,41 +258,5 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     static func isXML(_ contentType: String) -> Bool {
         let lower = contentType.lowercased()
         return lower.hasPrefix("text/xml") || lower.hasPrefix("application/xml")
-    }
-
-    /// The log part of a `debug_info` (before the first newline; the rest is trace context).
-    static func logPart(of dbg: String) -> String {
-        guard let newline = dbg.utf8.firstIndex(of: UInt8(ascii: "\n")) else { return dbg }
-        return String(dbg[..<newline])
-    }
-}
-
-extension HTTPRPCHandler.Shared {
-    /// Decodes, logs and runs one request; never throws (failures become error replies).
-    func serve(_ body: ByteBuffer, connection: UInt64?) async -> [UInt8] {
-        let request: RPCRequest
-        do {
-            request = try RPCRequest.decode(body.readableBytesView, limits: limits)
-        } catch {
-            logger.debug("rejected a request: \(error.error.message)")
-            return RPCResponse.render(error)
-        }
-        if logger.logLevel <= .debug {
-            var metadata: Logger.Metadata = ["method": .string(request.method)]
-            if case .string(let dbg)? = request.params["debug_info"] { metadata["dbg"] = .string(HTTPRPCHandler.logPart(of: dbg)) }
-            logger.debug("request", metadata: metadata)
-        }
-        if request.method == "UPDATES.get", let connection, registry.markLongPoll(connection) {
-            // The server is shutting down: answer with what there is instead of waiting.
-            withUnsafeCurrentTask { $0?.cancel() }
-        }
-        let outcome = await dispatcher.call(request)
-        if case .failure(let error) = outcome, logger.logLevel <= .debug {
-            logger.debug("\(request.method) failed: \(error.message)")
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(2048)  // a VM.stat reply is ~1.5 KiB: one allocation, no regrowth
-        RPCResponse.render(outcome, flavour: request.flavour, id: request.id, into: &out)
-        return out
     }
 }

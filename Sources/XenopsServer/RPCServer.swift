@@ -13,15 +13,17 @@ import XenopsRPC
 /// blocking `UPDATES.get` on one connection holds up nothing else.
 ///
 /// ```swift
-/// let server = RPCServer(dispatcher: Dispatcher(service: EngineService(engine: engine)),
-///                        configuration: .init(socketPath: "/run/xenopsd-ng/xenopsd.sock"))
+/// let runner = CallRunner(dispatcher: Dispatcher(service: EngineService(engine: engine)))
+/// let server = RPCServer(runner: runner, configuration: .init(socketPath: "/run/xenopsd-ng/xenopsd.sock"))
 /// try await server.start()
 /// …
 /// await server.shutdown()
 /// ```
 public final class RPCServer: Sendable {
     public let configuration: RPCServerConfiguration
-    private let dispatcher: Dispatcher
+    /// Runs the calls; may be shared with other transports (its long polls are drained by
+    /// ``shutdown(gracePeriod:)``).
+    public let runner: CallRunner
     private let group: any EventLoopGroup
     /// The group this server created (``RPCServerConfiguration/eventLoopThreads``) and must shut down.
     private let ownedGroup: MultiThreadedEventLoopGroup?
@@ -36,15 +38,26 @@ public final class RPCServer: Sendable {
 
     private let listening = Mutex(Listening())
 
-    /// A server for `dispatcher`; nothing is bound until ``start()``.
-    /// - Parameter group: The event loops serving connections; by default a group of
-    ///   ``RPCServerConfiguration/eventLoopThreads`` threads, or NIO's shared group.
-    public init(
+    /// A server for `dispatcher`, with a call runner of its own; nothing is bound until ``start()``.
+    public convenience init(
         dispatcher: Dispatcher, configuration: RPCServerConfiguration = .init(),
         group: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "xenopsd.server")
     ) {
-        self.dispatcher = dispatcher
+        let runner = CallRunner(dispatcher: dispatcher, limits: configuration.jsonLimits, logger: logger)
+        self.init(runner: runner, configuration: configuration, group: group, logger: logger)
+    }
+
+    /// A server whose calls run through `runner` (shared with the daemon's other transports);
+    /// nothing is bound until ``start()``.
+    /// - Parameter group: The event loops serving connections; by default a group of
+    ///   ``RPCServerConfiguration/eventLoopThreads`` threads, or NIO's shared group.
+    public init(
+        runner: CallRunner, configuration: RPCServerConfiguration = .init(),
+        group: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "xenopsd.server")
+    ) {
+        self.runner = runner
         self.configuration = configuration
         if let group {
             self.group = group
@@ -114,7 +127,7 @@ public final class RPCServer: Sendable {
     }
 
     /// Graceful shutdown: stops accepting, removes the socket file, answers waiting
-    /// `UPDATES.get` calls with what they have, lets other requests finish for up to
+    /// `UPDATES.get` calls with what they have (on every transport sharing the runner), lets other requests finish for up to
     /// `gracePeriod` (default: the configured one), then closes what is left.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let (channel, identity, first) = listening.withLock { l -> ((any Channel)?, UnixSocketFile.Identity?, Bool) in
@@ -125,7 +138,10 @@ public final class RPCServer: Sendable {
         try? await channel?.close()
         UnixSocketFile.remove(configuration.socketPath, ifStill: identity)
 
+        // The registry's flag is set before long polls are answered, so a poll answered because
+        // of the drain always closes its connection.
         registry.startDraining()
+        runner.longPolls.drain()
         let deadline = ContinuousClock.now + (gracePeriod ?? configuration.shutdownGracePeriod)
         while registry.count > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
@@ -149,7 +165,7 @@ public final class RPCServer: Sendable {
 
     private func bootstrap() -> ServerBootstrap {
         let shared = HTTPRPCHandler.Shared(
-            dispatcher: dispatcher, limits: configuration.jsonLimits, maxBodyBytes: configuration.maxBodyBytes,
+            runner: runner, maxBodyBytes: configuration.maxBodyBytes,
             idleTimeout: TimeAmount(configuration.idleTimeout), logger: logger, registry: registry
         )
         let tick = TimeAmount(configuration.idleTimeout / 4)

@@ -19,11 +19,14 @@ struct ConfigFile: Equatable {
     var simCpus: Int?
     var simPersist: Bool?
     var eventLoopThreads: Int?
+    var hooksDir: String?
+    var hookTimeoutSeconds: Int?
 
     /// Every key the file may hold.
     static let keys = [
         "backend", "state_dir", "socket", "workers", "log_level", "max_body_bytes", "idle_timeout_seconds",
         "shutdown_grace_seconds", "event_loop_threads", "sim_step_latency_ms", "sim_host_memory_mib", "sim_cpus", "sim_persist",
+        "hooks_dir", "hook_timeout_seconds",
     ]
 
     init() {}
@@ -74,6 +77,8 @@ struct ConfigFile: Equatable {
             case "sim_cpus": simCpus = try Self.int(key, value)
             case "sim_persist": simPersist = try Self.bool(key, value)
             case "event_loop_threads": eventLoopThreads = try Self.int(key, value)
+            case "hooks_dir": hooksDir = try Self.string(key, value)
+            case "hook_timeout_seconds": hookTimeoutSeconds = try Self.int(key, value)
             default:
                 throw ConfigFileError(text: "unknown key \"\(key)\"; the keys are \(Self.keys.joined(separator: ", "))")
             }

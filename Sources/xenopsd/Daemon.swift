@@ -4,6 +4,7 @@ import ServiceLifecycle
 import XenopsBackend
 import XenopsCore
 import XenopsEngine
+import XenopsHooks
 import XenopsLibxl
 import XenopsRPC
 import XenopsServer
@@ -37,7 +38,10 @@ struct Daemon {
         }
         let engine = XenopsEngine(
             backend: backend, store: store,
-            configuration: EngineConfiguration(workers: settings.workers, logger: Logger(label: "xenopsd.engine"))
+            configuration: EngineConfiguration(
+                workers: settings.workers, hooks: DirectoryHookRunner(configuration: settings.hooks, logger: Logger(label: "xenopsd.hooks")),
+                logger: Logger(label: "xenopsd.engine")
+            )
         )
         do { try await engine.start() } catch {
             await backend.close()
@@ -45,13 +49,19 @@ struct Daemon {
             throw StartupError(.failure, "the engine could not start: \(error.message)", remedy: "Check the messages above; the state store at \(settings.storePath) was not changed by this attempt.")
         }
 
+        let serverConfiguration = RPCServerConfiguration(
+            socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
+            idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+            eventLoopThreads: settings.eventLoopThreads
+        )
+        // One runner for every transport: the same dispatcher, limits and long-poll registry.
+        let runner = CallRunner(
+            dispatcher: Dispatcher(service: EngineService(engine: engine)), limits: serverConfiguration.jsonLimits,
+            logger: Logger(label: "xenopsd.rpc")
+        )
         let server = RPCServer(
-            dispatcher: Dispatcher(service: EngineService(engine: engine)),
-            configuration: RPCServerConfiguration(
-                socketPath: settings.socket, maxBodyBytes: settings.maxBodyBytes,
-                idleTimeout: .seconds(settings.idleTimeoutSeconds), shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
-                eventLoopThreads: settings.eventLoopThreads
-            ),
+            runner: runner,
+            configuration: serverConfiguration,
             logger: Logger(label: "xenopsd.server")
         )
         let banner = "xenopsd-ng: backend \(backendChoice.rawValue), socket \(settings.socket), state dir \(settings.stateDir)"

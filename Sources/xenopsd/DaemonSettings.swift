@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import XenopsHooks
 import XenopsServer
 import XenopsStore
 
@@ -19,6 +20,10 @@ struct DaemonSettings: Equatable {
     var simCpus = 8
     /// Whether simulated domains are written to ``simulatorStatePath``.
     var simPersist = true
+    /// The hook scripts folder (xenopsd's `/etc/xapi.d`); a missing folder means no hooks.
+    var hooksDir = HookRunnerConfiguration.defaultDirectory
+    /// Seconds one hook script may run; 0 for no limit (xenopsd's behaviour).
+    var hookTimeoutSeconds = 600
     /// One per core (at most 4): small requests run on their connection's loop, so loops do the work.
     var eventLoopThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
@@ -42,6 +47,13 @@ struct DaemonSettings: Equatable {
         if let v = file.simCpus { simCpus = v }
         if let v = file.simPersist { simPersist = v }
         if let v = file.eventLoopThreads { eventLoopThreads = v }
+        if let v = file.hooksDir { hooksDir = v }
+        if let v = file.hookTimeoutSeconds { hookTimeoutSeconds = v }
+    }
+
+    /// How hook scripts are found and run.
+    var hooks: HookRunnerConfiguration {
+        HookRunnerConfiguration(directory: hooksDir, timeout: hookTimeoutSeconds == 0 ? nil : .seconds(hookTimeoutSeconds))
     }
 
     /// The store file inside the state directory.
@@ -64,6 +76,8 @@ struct DaemonSettings: Equatable {
         try check((2048...(1 << 24)).contains(simHostMemoryMib), "simulator host memory \(simHostMemoryMib) MiB", "2048 to 16777216 for --sim-host-memory-mib")
         try check((1...4096).contains(simCpus), "simulator CPU count \(simCpus)", "1 to 4096 for --sim-cpus")
         try check((1...256).contains(eventLoopThreads), "event loop threads \(eventLoopThreads)", "1 to 256 for --event-loop-threads / \"event_loop_threads\"")
+        try check((0...86_400).contains(hookTimeoutSeconds), "hook timeout \(hookTimeoutSeconds) s", "0 (no limit) to 86400 for --hook-timeout / \"hook_timeout_seconds\"")
+        try check(!hooksDir.isEmpty, "the hooks folder (empty)", "a directory path for --hooks-dir")
         try check(!stateDir.isEmpty, "the state directory (empty)", "a directory path for --state-dir")
         try check(!socket.isEmpty, "the socket path (empty)", "a file path for --socket")
     }

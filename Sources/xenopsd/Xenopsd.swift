@@ -57,6 +57,12 @@ struct Xenopsd: AsyncParsableCommand {
     @Option(name: .customLong("sim-persist"), help: "Simulator: keep simulated domains in <state-dir>/simulator.json so they outlive a restart (default: true; false only for benchmarks that measure the daemon, not the simulator's file).")
     var simPersist: Bool?
 
+    @Option(name: .customLong("hooks-dir"), help: "The hook scripts folder, one subfolder per hook as xenopsd's (default: /etc/xapi.d; a missing folder means no hooks).")
+    var hooksDir: String?
+
+    @Option(name: .customLong("hook-timeout"), help: "Seconds one hook script may run before it is killed and the operation fails with Hook_failed; 0 for no limit, as xenopsd (default: 600).")
+    var hookTimeout: Int?
+
     func run() async throws {
         do {
             let settings = try resolvedSettings()
@@ -90,6 +96,8 @@ struct Xenopsd: AsyncParsableCommand {
         if let simCpus { settings.simCpus = simCpus }
         if let simPersist { settings.simPersist = simPersist }
         if let eventLoopThreads { settings.eventLoopThreads = eventLoopThreads }
+        if let hooksDir { settings.hooksDir = hooksDir }
+        if let hookTimeout { settings.hookTimeoutSeconds = hookTimeout }
         try settings.validate()
         return settings
     }

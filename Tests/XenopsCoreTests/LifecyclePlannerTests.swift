@@ -61,24 +61,31 @@ struct LifecyclePlannerTests {
     }
 
     @Test func startBuildsAndRecords() throws {
-        #expect(try LifecyclePlanner.plan(.start(force: false), in: Self.context(.halted)).steps == [.createDomain, .recordStart])
+        #expect(try LifecyclePlanner.plan(.start(force: false), in: Self.context(.halted)).steps == [.runHook(.vmPreStart, .none), .createDomain, .recordStart])
     }
 
     @Test func cleanShutdownAsksTheGuestFirst() throws {
         let plan = try LifecyclePlanner.plan(.shutdown(delay: 30), in: Self.context(.running))
-        #expect(plan.steps == [.requestShutdown(.poweroff, ackTimeout: 30), .waitForShutdown(timeout: 30), .bestEffort(.pauseDomain), .destroyDomain])
+        #expect(plan.steps == [
+            .runHook(.vmPreShutdown, .cleanShutdown), .requestShutdown(.poweroff, ackTimeout: 30), .waitForShutdown(timeout: 30),
+            .bestEffort(.pauseDomain), .destroyDomain, .runHook(.vmPostDestroy, .cleanShutdown),
+        ])
         let hard = try LifecyclePlanner.plan(.shutdown(delay: nil), in: Self.context(.running))
-        #expect(hard.steps == [.bestEffort(.pauseDomain), .destroyDomain])
+        #expect(hard.steps == [.runHook(.vmPreShutdown, .hardShutdown), .bestEffort(.pauseDomain), .destroyDomain, .runHook(.vmPostDestroy, .hardShutdown)])
     }
 
     @Test func ackTimeoutIsCappedByTheDelayAndTheConfiguredLimit() throws {
         let plan = try LifecyclePlanner.plan(.shutdown(delay: 600), in: Self.context(.running))
-        #expect(plan.steps.first == .requestShutdown(.poweroff, ackTimeout: 60))
+        #expect(plan.steps.dropFirst().first == .requestShutdown(.poweroff, ackTimeout: 60))
     }
 
     @Test func rebootIsShutdownThenStartAndUnpause() throws {
         let plan = try LifecyclePlanner.plan(.reboot(delay: nil), in: Self.context(.paused))
-        #expect(plan.steps == [.markRebooting(true), .bestEffort(.pauseDomain), .destroyDomain, .createDomain, .recordStart, .unpauseDomain, .markRebooting(false)])
+        #expect(plan.steps == [
+            .markRebooting(true), .runHook(.vmPreShutdown, .hardReboot), .bestEffort(.pauseDomain), .destroyDomain,
+            .runHook(.vmPostDestroy, .hardReboot), .runHook(.vmPreReboot, .none), .runHook(.vmPreStart, .none),
+            .createDomain, .recordStart, .unpauseDomain, .markRebooting(false),
+        ])
     }
 
     @Test func unpauseOfRunningAndPauseOfPausedAreNoOps() throws {
@@ -102,10 +109,10 @@ struct LifecyclePlannerTests {
     }
 
     @Test func suspendNeedsALocalAbsolutePath() throws {
-        #expect(try LifecyclePlanner.plan(.suspend(.local("/srv/s.img")), in: Self.context(.running)).steps == [.saveToFile("/srv/s.img"), .destroyDomain])
+        #expect(try LifecyclePlanner.plan(.suspend(.local("/srv/s.img")), in: Self.context(.running)).steps.filter(\.isBackendStep) == [.saveToFile("/srv/s.img"), .destroyDomain])
         #expect(throws: XenopsError.self) { try LifecyclePlanner.plan(.suspend(.vdi("sr/vdi")), in: Self.context(.running)) }
         #expect(throws: XenopsError.self) { try LifecyclePlanner.plan(.suspend(.local("relative.img")), in: Self.context(.running)) }
-        #expect(try LifecyclePlanner.plan(.resume(.local("/srv/s.img")), in: Self.context(.suspended)).steps == [.restoreFromFile("/srv/s.img"), .recordStart, .forgetSuspendImage])
+        #expect(try LifecyclePlanner.plan(.resume(.local("/srv/s.img")), in: Self.context(.suspended)).steps.filter(\.isBackendStep) == [.restoreFromFile("/srv/s.img"), .recordStart, .forgetSuspendImage])
     }
 
     @Test func guestPoweroffFollowsOnShutdown() {
@@ -143,5 +150,13 @@ struct LifecyclePlannerTests {
         vm.onShutdown = [.pause]
         #expect(!LifecyclePlanner.planGuestShutdown(reason: .poweroff, vm: vm, secondsSinceStart: 1000).steps.contains(.destroyDomain))
         #expect(LifecyclePlanner.planGuestShutdown(reason: .suspend, vm: vm, secondsSinceStart: 1000).steps == [.destroyDomain])
+    }
+}
+
+extension PlanStep {
+    /// Every step but a hook (the hooks each operation runs are checked in HookPlanTests).
+    var isBackendStep: Bool {
+        if case .runHook = self { return false }
+        return true
     }
 }

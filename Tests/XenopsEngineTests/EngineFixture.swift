@@ -20,7 +20,7 @@ struct EngineFixture {
 
     static func make(
         stepLatency: Duration = .zero, workers: Int = 16, ackTimeout: Double = 2,
-        minimumUptime: Double = 120, rebootLoopDelay: Double = 0.2, directory: String? = nil
+        minimumUptime: Double = 120, rebootLoopDelay: Double = 0.2, hooks: any HookRunning = NoHooks(), directory: String? = nil
     ) async throws -> EngineFixture {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("xenops-engine-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -30,7 +30,9 @@ struct EngineFixture {
         let simulator = try SimulatedHypervisor(configuration: simConfig)
         let backend = RecordingHypervisor(simulator)
         let store = try VMStore(path: dir + "/state.db")
-        let config = EngineConfiguration(workers: workers, shutdownAckTimeout: ackTimeout, minimumUptime: minimumUptime, rebootLoopDelay: rebootLoopDelay)
+        let config = EngineConfiguration(
+            workers: workers, shutdownAckTimeout: ackTimeout, minimumUptime: minimumUptime, rebootLoopDelay: rebootLoopDelay, hooks: hooks
+        )
         let engine = XenopsEngine(backend: backend, store: store, configuration: config)
         try await engine.start()
         return EngineFixture(directory: dir, simulator: simulator, backend: backend, engine: engine, configuration: config)
@@ -42,7 +44,8 @@ struct EngineFixture {
         await simulator.close()
         return try await EngineFixture.make(
             workers: configuration.workers, ackTimeout: configuration.shutdownAckTimeout,
-            minimumUptime: configuration.minimumUptime, rebootLoopDelay: configuration.rebootLoopDelay, directory: directory
+            minimumUptime: configuration.minimumUptime, rebootLoopDelay: configuration.rebootLoopDelay, hooks: configuration.hooks,
+            directory: directory
         )
     }
 

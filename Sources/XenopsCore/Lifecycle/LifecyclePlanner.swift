@@ -41,7 +41,7 @@ public enum LifecyclePlanner {
         switch operation {
         case .start:
             try require(state, in: [.halted], expected: .halted)
-            return Plan([.createDomain, .recordStart])
+            return Plan([.runHook(.vmPreStart, .none), .createDomain, .recordStart])
         case .create:
             try require(state, in: [.halted], expected: .halted)
             return Plan([.createDomain, .recordStart])
@@ -55,20 +55,23 @@ public enum LifecyclePlanner {
             try require(state, in: [.running, .paused], expected: .running)
             return state == .paused ? .empty : Plan([.pauseDomain])
         case .shutdown(let delay):
+            // xenopsd's VM_poweroff: vm-pre-shutdown before the guest is asked.
             try require(state, in: [.running, .paused], expected: .running)
-            var steps: [PlanStep] = []
+            let reason: HookReason = delay == nil ? .hardShutdown : .cleanShutdown
+            var steps: [PlanStep] = [.runHook(.vmPreShutdown, reason)]
             if let delay {
                 steps += [.requestShutdown(.poweroff, ackTimeout: min(context.shutdownAckTimeout, delay)), .waitForShutdown(timeout: delay)]
             }
-            steps += [.bestEffort(.pauseDomain), .destroyDomain]
+            steps += [.bestEffort(.pauseDomain), .destroyDomain, .runHook(.vmPostDestroy, reason)]
             return Plan(steps)
         case .reboot(let delay):
+            // xenopsd's VM_reboot: the guest is asked first, then vm-pre-shutdown.
             try require(state, in: [.running, .paused], expected: .running)
             var steps: [PlanStep] = [.markRebooting(true)]
             if let delay {
                 steps += [.requestShutdown(.reboot, ackTimeout: min(context.shutdownAckTimeout, delay)), .waitForShutdown(timeout: delay)]
             }
-            steps += [.bestEffort(.pauseDomain), .destroyDomain, .createDomain, .recordStart, .unpauseDomain, .markRebooting(false)]
+            steps += rebootSteps(reason: delay == nil ? .hardReboot : .cleanReboot, pauseFirst: true)
             return Plan(steps)
         case .destroy:
             return Plan([.destroyDomain])
@@ -124,10 +127,18 @@ public enum LifecyclePlanner {
             return Plan([.unplugVIF(name, force: force)])
         case .suspend(let disk):
             try require(state, in: [.running, .paused], expected: .running)
-            return Plan([.saveToFile(try localPath(disk, for: "VM.suspend")), .destroyDomain])
+            return Plan([
+                .runHook(.vmPreSuspend, .suspend), .saveToFile(try localPath(disk, for: "VM.suspend")),
+                .runHook(.vmPreShutdown, .suspend), .destroyDomain, .runHook(.vmPostDestroy, .suspend),
+            ])
         case .resume(let disk):
+            // xenopsd runs vm-pre-resume after creating the empty domain; here the domain is
+            // created and restored in one step, so the hook runs just before it.
             try require(state, in: [.suspended, .halted], expected: .suspended)
-            return Plan([.restoreFromFile(try localPath(disk, for: "VM.resume")), .recordStart, .forgetSuspendImage])
+            return Plan([
+                .runHook(.vmPreResume, .none), .restoreFromFile(try localPath(disk, for: "VM.resume")), .recordStart,
+                .forgetSuspendImage, .runHook(.vmPostResume, .none),
+            ])
         case .vifSetCarrier(let name, let carrier):
             try requireDevice(name, in: context.vifs.keys, kind: "VIF", vm: context.vm.id)
             guard live, context.plugged.vifs.contains(name) else { return .empty }
@@ -163,12 +174,18 @@ public enum LifecyclePlanner {
             case .coredump:
                 steps.append(.note("Coredump: core dumps are not written by this daemon; continuing with the next action"))
             case .shutdown:
+                // xenopsd queues VM_shutdown (id, None), which runs no hooks.
                 steps += [.destroyDomain]
                 return Plan(steps)
-            case .start, .softreboot:
+            case .start:
                 if reason == .reboot && secondsSinceStart < minimumUptime && rebootDelay > 0 {
                     steps.append(.sleep(seconds: rebootDelay))
                 }
+                // xenopsd queues VM_reboot (id, None): a hard reboot, with its hooks.
+                steps += [.markRebooting(true)] + rebootSteps(reason: .hardReboot, pauseFirst: false)
+                return Plan(steps)
+            case .softreboot:
+                // xenopsd's VM_softreboot runs no hooks.
                 steps += [.markRebooting(true), .destroyDomain, .createDomain, .recordStart, .unpauseDomain, .markRebooting(false)]
                 return Plan(steps)
             case .pause:
@@ -179,6 +196,16 @@ public enum LifecyclePlanner {
         }
         // An empty action list means Shutdown.
         return Plan(steps + [.destroyDomain])
+    }
+
+    /// A reboot once the guest is down (or at once for a hard reboot), with xenopsd's hooks:
+    /// vm-pre-shutdown, vm-post-destroy, vm-pre-reboot, then VM.start's vm-pre-start. A domain
+    /// that shut down on its own is not paused first (there is nothing left to run).
+    private static func rebootSteps(reason: HookReason, pauseFirst: Bool) -> [PlanStep] {
+        [.runHook(.vmPreShutdown, reason)] + (pauseFirst ? [.bestEffort(.pauseDomain)] : []) + [
+            .destroyDomain, .runHook(.vmPostDestroy, reason), .runHook(.vmPreReboot, .none), .runHook(.vmPreStart, .none),
+            .createDomain, .recordStart, .unpauseDomain, .markRebooting(false),
+        ]
     }
 
     /// The dom0 path of a suspend image. VDIs need SMAPIv2 storage, which this daemon lacks.

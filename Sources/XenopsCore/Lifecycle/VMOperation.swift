@@ -98,6 +98,9 @@ public indirect enum PlanStep: Sendable, Hashable {
     case note(String)
     /// Run the step; a failure is logged and ignored.
     case bestEffort(PlanStep)
+    /// Run the operator's hook scripts for this point (xenopsd's `VM_hook_script`); a
+    /// failing script fails the plan with `Hook_failed`.
+    case runHook(Hook, HookReason)
 
     /// Relative cost for task progress, as xenopsd weighs its atomics.
     public var weight: Double {
@@ -105,7 +108,7 @@ public indirect enum PlanStep: Sendable, Hashable {
         case .createDomain: return 3
         case .saveToFile, .restoreFromFile: return 10
         case .waitForShutdown, .requestShutdown: return 2
-        case .markRebooting, .recordStart, .note, .forgetSuspendImage: return 0
+        case .markRebooting, .recordStart, .note, .forgetSuspendImage, .runHook: return 0
         case .bestEffort(let inner): return inner.weight
         default: return 1
         }
