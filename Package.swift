@@ -109,11 +109,18 @@ let package = Package(
             // shadow.c: xc_shadow_control (VM.set_shadow_multiplier), which libxl does not wrap.
             linkerSettings: [.linkedLibrary("xenctrl")]
         ),
+        // C glue for libxenctrl/libxenguest: CPU featuresets and their combine/compatibility calls
+        // (weak references to the XenServer additions). The only place that includes xenctrl.h.
+        .target(
+            name: "XenCtrlGlue",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("xenguest"), .linkedLibrary("xenctrl")]
+        ),
         // The libxl backend: context, event thread, blocking pool, Vm.t -> libxl_domain_config, `LibxlHypervisor`.
         .target(
             name: "XenopsLibxl",
             dependencies: [
-                "XenopsCore", "XenopsBackend", "CXenLight", "XenGlue",
+                "XenopsCore", "XenopsBackend", "CXenLight", "XenGlue", "XenCtrlGlue",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

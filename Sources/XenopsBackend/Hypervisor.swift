@@ -26,6 +26,15 @@ public protocol Hypervisor: AnyObject, Sendable {
     /// The hypervisor console ring (`xl dmesg`).
     func consoleData() async throws -> String
 
+    // MARK: Host policy (XAPI start-up and pool join; defaults in Hypervisor+HostPolicy.swift)
+
+    /// Sends Xen debug keys (`HOST.send_debug_keys`); their output goes to the console ring.
+    func sendDebugKeys(_ keys: String) async throws
+    /// The common subset of two host featuresets (`HOST.combine_cpu_policies`, pool levelling).
+    func combineCPUFeaturesets(_ a: CPUFeatureset, _ b: CPUFeatureset) async throws -> CPUFeatureset
+    /// Whether a VM with featureset `vm` may run on a host offering `host` (`HOST.is_compatible`).
+    func checkCPUCompatibility(vm: CPUFeatureset, host: CPUFeatureset) async throws -> CPUCompatibility
+
     // MARK: Domains
 
     /// Every domain the hypervisor has, managed by us or not (dom0 included).
@@ -119,13 +128,19 @@ public struct DomainSpec: Sendable, Hashable {
     public var pcis: [PCI]
     /// The backend's own opaque state from `Metadata.domains`, if any.
     public var domains: String?
+    /// How to place the domain on NUMA nodes (the engine's `HOST.set_numa_affinity_policy`).
+    public var numaAffinityPolicy: NUMAAffinityPolicy
 
-    public init(vm: VM, vbds: [VBD] = [], vifs: [VIF] = [], pcis: [PCI] = [], domains: String? = nil) {
+    public init(
+        vm: VM, vbds: [VBD] = [], vifs: [VIF] = [], pcis: [PCI] = [], domains: String? = nil,
+        numaAffinityPolicy: NUMAAffinityPolicy = .defaultPolicy
+    ) {
         self.vm = vm
         self.vbds = vbds
         self.vifs = vifs
         self.pcis = pcis
         self.domains = domains
+        self.numaAffinityPolicy = numaAffinityPolicy
     }
 }
 

@@ -215,7 +215,7 @@ extension XenopsEngine {
     /// xenopsd plugs them).
     func domainSpec(_ vm: String) throws(XenopsError) -> DomainSpec {
         let record = try record(vm)
-        var spec = DomainSpec(vm: record.vm, domains: record.domains)
+        var spec = DomainSpec(vm: record.vm, domains: record.domains, numaAffinityPolicy: currentNUMAAffinityPolicy)
         spec.vbds = record.vbds.values.sorted {
             ($0.mode == .readOnly ? 1 : 0, $0.id.name) < ($1.mode == .readOnly ? 1 : 0, $1.id.name)
         }

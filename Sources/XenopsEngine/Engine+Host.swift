@@ -58,6 +58,8 @@ extension XenopsEngine {
                 JSONMember("waiters", .int(Int64(u.waiters))),
                 JSONMember("last_id", .int(Int64(u.next - 1))),
             ])),
+            JSONMember("numa_affinity_policy", currentNUMAAffinityPolicy.xenops),
+            JSONMember("observer", observers.diagnostics),
         ])
     }
 }

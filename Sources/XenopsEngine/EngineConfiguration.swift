@@ -1,5 +1,6 @@
 import Logging
 import XenopsBackend
+import XenopsCore
 
 /// Knobs of the toolstack engine.
 public struct EngineConfiguration: Sendable {
@@ -13,6 +14,9 @@ public struct EngineConfiguration: Sendable {
     public var rebootLoopDelay: Double
     /// Runs the operator's hook scripts (xenopsd's `/etc/xapi.d`); none by default.
     public var hooks: any HookRunning
+    /// The NUMA policy until `HOST.set_numa_affinity_policy` sets one, and what it selects with
+    /// no policy (xenopsd: `Best_effort`, or `Any` with `numa-placement=false`).
+    public var defaultNUMAAffinityPolicy: NUMAAffinityPolicy
     public var logger: Logger
     /// How `VM.migrate` reaches a destination daemon; nil: `VM.migrate` answers `Unimplemented`.
     public var migrationConnector: (any MigrationConnector)?
@@ -21,7 +25,8 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         workers: Int = 16, shutdownAckTimeout: Double = 60, minimumUptime: Double = 120,
-        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(), logger: Logger = Logger(label: "xenopsd.engine"),
+        rebootLoopDelay: Double = 15, hooks: any HookRunning = NoHooks(),
+        defaultNUMAAffinityPolicy: NUMAAffinityPolicy = .defaultPolicy, logger: Logger = Logger(label: "xenopsd.engine"),
         migrationConnector: (any MigrationConnector)? = nil, migrationTimeouts: MigrationTimeouts = .init()
     ) {
         self.workers = workers
@@ -29,6 +34,7 @@ public struct EngineConfiguration: Sendable {
         self.minimumUptime = minimumUptime
         self.rebootLoopDelay = rebootLoopDelay
         self.hooks = hooks
+        self.defaultNUMAAffinityPolicy = defaultNUMAAffinityPolicy
         self.logger = logger
         self.migrationConnector = migrationConnector
         self.migrationTimeouts = migrationTimeouts

@@ -22,6 +22,10 @@ public final class XenopsEngine: Sendable {
     var logger: Logger { configuration.logger }
     /// A fresh id for each daemon process (`query`'s `instance_id`).
     public let instanceID: String
+    /// `HOST.set_numa_affinity_policy`, applied to every domain built (memory only, as in xenopsd).
+    let numaAffinityPolicy: Mutex<NUMAAffinityPolicy>
+    /// `Observer.*` configuration.
+    public let observers = ObserverRegistry()
 
     struct Live {
         var records: [String: VMRecord] = [:]
@@ -51,6 +55,7 @@ public final class XenopsEngine: Sendable {
         self.tasks = TaskRegistry(updates: updates)
         self.queues = VMQueues(workers: configuration.workers)
         self.instanceID = UUID().uuidString.lowercased()
+        self.numaAffinityPolicy = Mutex(configuration.defaultNUMAAffinityPolicy)
     }
 
     /// Loads the store, adopts the running domains of known VMs, starts following backend

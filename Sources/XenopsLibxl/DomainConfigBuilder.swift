@@ -60,6 +60,7 @@ public struct DomainConfigBuilder: Sendable {
         try createInfo(vm, guest: guest, name: domainName ?? vm.name, into: &d.pointee.c_info)
         libxl_domain_build_info_init_type(&d.pointee.b_info, guest.libxlType)
         try resources(vm, into: &d.pointee.b_info)
+        numaPlacement(spec.numaAffinityPolicy, into: &d.pointee.b_info)
         try checkUnsupportedVMFields(vm)
 
         let bootDisk: Disk?

@@ -11,8 +11,6 @@ struct PhysInfo: Sendable, Hashable {
     var totalPages: UInt64 = 0
     var freePages: UInt64 = 0
     var nodes: Int = 1
-    /// `hw_cap`: the host's CPUID feature words.
-    var hwCap: [UInt32] = []
     var hvm = false
     var iommu = false
 
@@ -26,24 +24,45 @@ struct PhysInfo: Sendable, Hashable {
         totalPages = p.total_pages
         freePages = p.free_pages
         nodes = Int(p.nr_nodes)
-        hwCap = withUnsafeBytes(of: p.hw_cap) { Array($0.bindMemory(to: UInt32.self)) }
         hvm = p.cap_hvm
         iommu = p.cap_hvm_directio
     }
 }
 
-/// What `HOST.stat` reports, from libxl's physinfo and version plus dom0's `/proc/cpuinfo`
-/// (libxl does not name the CPU). Pure, so it is tested without Xen.
+/// The featuresets xenopsd reads with `xc_get_cpu_featureset` for `HOST.stat`.
+struct HostFeaturesets: Sendable, Hashable {
+    /// `XEN_SYSCTL_cpu_featureset_host` → `features`.
+    var host = CPUFeatureset(words: [])
+    /// The default policies (what new guests get) → `features_pv_host`, `features_hvm_host`.
+    var pvDefault = CPUFeatureset(words: [])
+    var hvmDefault = CPUFeatureset(words: [])
+    /// The max policies (migration checks) → `features_pv`, `features_hvm`.
+    var pvMax = CPUFeatureset(words: [])
+    var hvmMax = CPUFeatureset(words: [])
+
+    /// xenopsd's sanity check (`debug_featuresets`): a default policy with features its max
+    /// policy lacks is an internal error, with this message.
+    func checkDefaultsWithinMax() throws(XenopsError) {
+        for (name, def, max) in [("PV", pvDefault, pvMax), ("HVM", hvmDefault, hvmMax)] where !def.isSubset(of: max) {
+            throw .internalError("CPUID default policy has features that are not present in Max policy! (\(name) default - max = \(def.subtracting(max)))")
+        }
+    }
+}
+
+/// What `HOST.stat` reports, from libxl's physinfo and version, libxenguest's featuresets and
+/// dom0's `/proc/cpuinfo` (libxl does not name the CPU). Pure, so it is tested without Xen.
 struct HostFacts: Sendable {
     var physinfo: PhysInfo
+    var featuresets: HostFeaturesets
     var versionMajor: Int
     var versionMinor: Int
     var versionExtra: String
     var capabilities: String
     var cpuinfo: String
 
-    init(physinfo: PhysInfo, versionMajor: Int, versionMinor: Int, versionExtra: String, capabilities: String, cpuinfo: String) {
+    init(physinfo: PhysInfo, featuresets: HostFeaturesets, versionMajor: Int, versionMinor: Int, versionExtra: String, capabilities: String, cpuinfo: String) {
         self.physinfo = physinfo
+        self.featuresets = featuresets
         self.versionMajor = versionMajor
         self.versionMinor = versionMinor
         self.versionExtra = versionExtra
@@ -51,9 +70,9 @@ struct HostFacts: Sendable {
         self.cpuinfo = cpuinfo
     }
 
-    init(physinfo: PhysInfo, version v: libxl_version_info, cpuinfo: String) {
+    init(physinfo: PhysInfo, featuresets: HostFeaturesets, version v: libxl_version_info, cpuinfo: String) {
         self.init(
-            physinfo: physinfo, versionMajor: Int(v.xen_version_major), versionMinor: Int(v.xen_version_minor),
+            physinfo: physinfo, featuresets: featuresets, versionMajor: Int(v.xen_version_major), versionMinor: Int(v.xen_version_minor),
             versionExtra: CMemory.swiftString(v.xen_version_extra) ?? "", capabilities: CMemory.swiftString(v.capabilities) ?? "",
             cpuinfo: cpuinfo)
     }
@@ -92,7 +111,12 @@ struct HostFacts: Sendable {
         c.model = cpu["model"] ?? ""
         c.stepping = cpu["stepping"] ?? ""
         c.flags = cpu["flags"] ?? ""
-        c.features = p.hwCap.map { String(format: "%08x", $0) }.joined(separator: "-")
+        let f = featuresets
+        c.features = f.host.description
+        c.featuresPV = f.pvMax.description
+        c.featuresHVM = f.hvmMax.description
+        c.featuresPVHost = f.pvDefault.description
+        c.featuresHVMHost = f.hvmDefault.description
         return HostInfo(
             cpuInfo: c,
             hypervisor: .init(version: version, capabilities: capabilities),

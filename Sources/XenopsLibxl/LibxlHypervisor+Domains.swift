@@ -1,5 +1,6 @@
 import CXenLight
 import Foundation
+import XenCtrlGlue
 import XenopsBackend
 import XenopsCore
 
@@ -122,15 +123,25 @@ extension LibxlHypervisor {
 
     // MARK: - Host
 
+    /// libxl's physinfo and version, libxenguest's five featuresets (as xenopsd-xc reads them)
+    /// and dom0's `/proc/cpuinfo`.
     public func hostInfo() async throws -> HostInfo {
-        let ctx = self.ctx
-        return try await call("hostInfo") {
+        let ctx = self.ctx, xenctrl = self.xenctrl
+        let facts = try await call("hostInfo") {
             let p = try Self.physinfo(ctx)
             guard let v = libxl_get_version_info(ctx.raw) else {
                 throw LibxlError(function: "libxl_get_version_info", rc: LibxlErrorCode.fail.rawValue, detail: "no version information")
             }
-            return HostFacts(physinfo: p, version: v.pointee, cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").hostInfo
+            let f = HostFeaturesets(
+                host: try xenctrl.featureset(Int32(XCG_FEATURESET_HOST)),
+                pvDefault: try xenctrl.featureset(Int32(XCG_FEATURESET_PV)),
+                hvmDefault: try xenctrl.featureset(Int32(XCG_FEATURESET_HVM)),
+                pvMax: try xenctrl.featureset(Int32(XCG_FEATURESET_PV_MAX)),
+                hvmMax: try xenctrl.featureset(Int32(XCG_FEATURESET_HVM_MAX)))
+            return HostFacts(physinfo: p, featuresets: f, version: v.pointee, cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
         }
+        do { try facts.featuresets.checkDefaultsWithinMax() } catch { throw BackendError.xenops(error) }
+        return facts.hostInfo
     }
 
     public func totalMemoryMiB() async throws -> Int64 {

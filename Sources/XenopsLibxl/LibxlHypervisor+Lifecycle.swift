@@ -52,6 +52,7 @@ extension LibxlHypervisor {
                 let record = DomainRecord(spec: spec, vbdVdev: DomainConfigBuilder.vdev(of:), now: Date().timeIntervalSince1970)
                 try store(record, domid: domid)
                 try watch(domid: domid, record: record)
+                if Self.needsHardPlacement(spec) { try Self.pinToPlacement(ctx, domid: domid) }
                 guard let d = try Self.listDomains(ctx).first(where: { $0.domid == domid }) else {
                     throw LibxlError(function: "libxl_list_domain", rc: LibxlErrorCode.domainNotFound.rawValue, detail: "domain \(domid) vanished right after it was created")
                 }

@@ -27,6 +27,8 @@ public final class LibxlHypervisor: Hypervisor {
     let context: LibxlContext
     let pool: BlockingPool
     let xenstore: Xenstore
+    /// libxenctrl, for the CPU featuresets of `HOST.stat`.
+    let xenctrl: XenCtrl
     let builder: DomainConfigBuilder
     let configuration: LibxlConfiguration
     let logger: Logger
@@ -70,6 +72,10 @@ public final class LibxlHypervisor: Hypervisor {
             context.close()
             throw error
         }
+        do { xenctrl = try XenCtrl(logger: logger) } catch {
+            context.close()
+            throw error
+        }
         pool = BlockingPool(size: configuration.workerThreads, label: "libxl")
         builder = DomainConfigBuilder(logger: logger, vdiResolver: configuration.vdiResolver)
         (events, continuation) = AsyncStream.makeStream(of: BackendEvent.self, bufferingPolicy: .unbounded)
@@ -101,6 +107,7 @@ public final class LibxlHypervisor: Hypervisor {
             try? await Task.sleep(for: .milliseconds(20))
         }
         pool.shutdown()
+        xenctrl.close()
         context.close()
         await task.value
         continuation.finish()

@@ -75,16 +75,24 @@ public enum MethodCatalog {
         RPCMethod("HOST.get_total_memory_mib", .sync, [], "Host RAM in MiB.") { a, s throws(XenopsError) in
             .int(try await s.hostTotalMemoryMiB(a.dbg))
         },
-        RPCMethod("HOST.send_debug_keys", .unimplemented, [P("debug_keys", "string")], "Sends Xen debug keys.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.send_debug_keys", .sync, [P("debug_keys", "string")], "Sends Xen debug keys; their output goes to the console ring.") { a, s throws(XenopsError) in
+            try await s.hostSendDebugKeys(a.dbg, keys: try a.required("debug_keys")); return .null
+        },
         RPCMethod("HOST.set_worker_pool_size", .sync, [P("pool_size", "int")], "Resizes the worker pool.") { a, s throws(XenopsError) in
             try await s.hostSetWorkerPoolSize(a.dbg, size: try a.required("pool_size")); return .null
         },
         RPCMethod("HOST.update_guest_agent_features", .sync, [P("features", "guest_agent_feature list")], "Publishes the licensed guest-agent features in xenstore (/guest_agent_features).") { a, s throws(XenopsError) in
             try await s.hostUpdateGuestAgentFeatures(a.dbg, features: try a.required("features")); return .null
         },
-        RPCMethod("HOST.combine_cpu_policies", .unimplemented, [P("policy1", "string"), P("policy2", "string")], "The common subset of two CPU policies.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("HOST.is_compatible", .unimplemented, [P("vm_policy", "string"), P("host_policy", "string")], "Whether a VM may run on the host.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
-        RPCMethod("HOST.set_numa_affinity_policy", .unimplemented, [P("numa_affinity_policy", "option of Any|Best_effort|…", optional: true)], "Sets the NUMA placement policy.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
+        RPCMethod("HOST.combine_cpu_policies", .sync, [P("policy1", "string (featureset)"), P("policy2", "string (featureset)")], "The featureset both policies offer (pool levelling).") { a, s throws(XenopsError) in
+            .string(try await s.hostCombineCPUPolicies(a.dbg, policy1: try a.required("policy1"), policy2: try a.required("policy2")))
+        },
+        RPCMethod("HOST.is_compatible", .sync, [P("vm_policy", "string (featureset)"), P("host_policy", "string (featureset)")], "Whether a VM with vm_policy may run on a host offering host_policy.") { a, s throws(XenopsError) in
+            .bool(try await s.hostIsCompatible(a.dbg, vmPolicy: try a.required("vm_policy"), hostPolicy: try a.required("host_policy")))
+        },
+        RPCMethod("HOST.set_numa_affinity_policy", .sync, [P("numa_affinity_policy", "Any|Best_effort|Best_effort_hard|Prio_mem_only option (absent = default)", optional: true)], "Sets the NUMA placement of domains built from now on.") { a, s throws(XenopsError) in
+            try await s.hostSetNUMAAffinityPolicy(a.dbg, policy: try a.optional("numa_affinity_policy")); return .null
+        },
 
         // VM, sync
         RPCMethod("VM.add", .sync, [P("vm", "Vm.t")], "Stores a new VM configuration.") { a, s throws(XenopsError) in
@@ -272,14 +280,45 @@ public enum MethodCatalog {
         RPCMethod("DEBUG.shutdown", .unimplemented, [unit], "Exits the daemon.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) },
     ] + observerMethods
 
-    /// `Observer.*` (OpenTelemetry control): listed, not provided.
-    static let observerMethods: [RPCMethod] = [
-        "create", "destroy", "set_enabled", "set_attributes", "set_endpoints", "init", "set_trace_log_dir",
-        "set_export_interval", "set_export_chunk_size", "set_max_spans", "set_max_traces", "set_max_depth",
-        "set_max_file_size", "set_host_id", "set_compress_tracing_files",
-    ].map { name in
-        RPCMethod("Observer.\(name)", .unimplemented, [], "OpenTelemetry control.") { a, _ throws(XenopsError) in throw .unimplemented(a.method) }
-    }
+    /// `Observer.*` (OpenTelemetry control, xenops-interface.md §1.7): the first parameter is
+    /// `dbg`, not `debug_info`, and the other names are the literal type names ocaml-rpc uses
+    /// (`uuid`, `name_label`, `dict`, `endpoints`, `bool`, `string`, `int`, `float`). Their
+    /// error type has only `Internal_error`, `Unimplemented` and `Unknown_error`, which the
+    /// engine keeps to.
+    static let observerMethods: [RPCMethod] = {
+        let uuid = P("uuid", "string (observer uuid)"), dict = P("dict", "{key: value}"), endpoints = P("endpoints", "string list")
+        func observer(_ name: String, _ params: [P], _ summary: String, _ make: @escaping @Sendable (RPCArguments) throws(XenopsError) -> ObserverCommand) -> RPCMethod {
+            RPCMethod("Observer.\(name)", .sync, params, summary) { a, s throws(XenopsError) in
+                let dbg: String = try a.optional("dbg") ?? a.dbg
+                try await s.observer(dbg, try make(a)); return .null
+            }
+        }
+        return [
+            observer("create", [uuid, P("name_label", "string"), dict, endpoints, P("bool", "bool (enabled)")], "Adds a tracer provider (an existing uuid is kept).") { a throws(XenopsError) in
+                .create(uuid: try a.required("uuid"), nameLabel: try a.required("name_label"), attributes: try a.required("dict"), endpoints: try a.required("endpoints"), enabled: try a.required("bool"))
+            },
+            observer("destroy", [uuid], "Forgets a tracer provider.") { a throws(XenopsError) in .destroy(uuid: try a.required("uuid")) },
+            observer("set_enabled", [uuid, P("bool", "bool")], "Turns a tracer provider on or off.") { a throws(XenopsError) in
+                .setEnabled(uuid: try a.required("uuid"), enabled: try a.required("bool"))
+            },
+            observer("set_attributes", [uuid, dict], "Replaces a provider's attributes.") { a throws(XenopsError) in
+                .setAttributes(uuid: try a.required("uuid"), attributes: try a.required("dict"))
+            },
+            observer("set_endpoints", [uuid, endpoints], "Replaces a provider's endpoints.") { a throws(XenopsError) in
+                .setEndpoints(uuid: try a.required("uuid"), endpoints: try a.required("endpoints"))
+            },
+            observer("init", [], "Starts the exporter (recorded; no spans are exported yet).") { _ throws(XenopsError) in .initialise },
+            observer("set_trace_log_dir", [P("string", "string (directory)")], "Where trace files go.") { a throws(XenopsError) in .setTraceLogDir(try a.required("string")) },
+            observer("set_export_interval", [P("float", "float (seconds)")], "Seconds between exports.") { a throws(XenopsError) in .setExportInterval(try a.required("float")) },
+            observer("set_export_chunk_size", [P("int", "int")], "Spans per export chunk.") { a throws(XenopsError) in .setExportChunkSize(try a.required("int")) },
+            observer("set_max_spans", [P("int", "int")], "Spans kept per trace.") { a throws(XenopsError) in .setMaxSpans(try a.required("int")) },
+            observer("set_max_traces", [P("int", "int")], "Traces kept.") { a throws(XenopsError) in .setMaxTraces(try a.required("int")) },
+            observer("set_max_depth", [P("int", "int")], "Maximum span depth.") { a throws(XenopsError) in .setMaxDepth(try a.required("int")) },
+            observer("set_max_file_size", [P("int", "int (bytes)")], "Bytes per trace file.") { a throws(XenopsError) in .setMaxFileSize(try a.required("int")) },
+            observer("set_host_id", [P("string", "string")], "The host id put in spans.") { a throws(XenopsError) in .setHostID(try a.required("string")) },
+            observer("set_compress_tracing_files", [P("bool", "bool")], "Whether trace files are compressed.") { a throws(XenopsError) in .setCompressTracingFiles(try a.required("bool")) },
+        ]
+    }()
 
     /// The methods by wire name (case-sensitive, as in xenopsd).
     public static let byName: [String: RPCMethod] = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })

@@ -18,6 +18,13 @@ public protocol XenopsService: Sendable {
     func hostTotalMemoryMiB(_ dbg: String) async throws(XenopsError) -> Int64
     func hostConsoleData(_ dbg: String) async throws(XenopsError) -> String
     func hostSetWorkerPoolSize(_ dbg: String, size: Int) async throws(XenopsError)
+    func hostSendDebugKeys(_ dbg: String, keys: String) async throws(XenopsError)
+    func hostCombineCPUPolicies(_ dbg: String, policy1: String, policy2: String) async throws(XenopsError) -> String
+    func hostIsCompatible(_ dbg: String, vmPolicy: String, hostPolicy: String) async throws(XenopsError) -> Bool
+    /// `nil`: the key was absent, select the default policy.
+    func hostSetNUMAAffinityPolicy(_ dbg: String, policy: NUMAAffinityPolicy?) async throws(XenopsError)
+    /// `Observer.*`: `dbg` is the call's `dbg` parameter.
+    func observer(_ dbg: String, _ command: ObserverCommand) async throws(XenopsError)
 
     func vmAdd(_ dbg: String, vm: VM) async throws(XenopsError) -> String
     func vmRemove(_ dbg: String, id: String) async throws(XenopsError)

@@ -36,6 +36,15 @@ public struct EngineService: XenopsService {
     public func hostTotalMemoryMiB(_ dbg: String) async throws(XenopsError) -> Int64 { try await engine.totalMemoryMiB() }
     public func hostConsoleData(_ dbg: String) async throws(XenopsError) -> String { try await engine.consoleData() }
     public func hostSetWorkerPoolSize(_ dbg: String, size: Int) async throws(XenopsError) { try engine.setWorkerPoolSize(size) }
+    public func hostSendDebugKeys(_ dbg: String, keys: String) async throws(XenopsError) { try await engine.sendDebugKeys(keys) }
+    public func hostCombineCPUPolicies(_ dbg: String, policy1: String, policy2: String) async throws(XenopsError) -> String {
+        try await engine.combineCPUPolicies(policy1, policy2)
+    }
+    public func hostIsCompatible(_ dbg: String, vmPolicy: String, hostPolicy: String) async throws(XenopsError) -> Bool {
+        try await engine.isCompatible(vmPolicy: vmPolicy, hostPolicy: hostPolicy)
+    }
+    public func hostSetNUMAAffinityPolicy(_ dbg: String, policy: NUMAAffinityPolicy?) async throws(XenopsError) { engine.setNUMAAffinityPolicy(policy) }
+    public func observer(_ dbg: String, _ command: ObserverCommand) async throws(XenopsError) { try engine.observer(command) }
 
     // MARK: VM
 

@@ -36,6 +36,9 @@ struct SimulatedDomain: Codable, Sendable, Hashable {
     var shadowMiB: Int?
     /// Passed-through USB devices: name → `hostbus-hostport`.
     var vusbs: [String: String]?
+    /// The NUMA placement policy the domain was built with (`Host.numa_affinity_policy` raw
+    /// value); nil for unmanaged domains and state files written before it was recorded.
+    var numaAffinityPolicy: String?
 
     /// The run state, persisted as `{"running":{}}`, `{"shutdown":{"reason":"poweroff"}}`, ….
     enum RunState: Codable, Sendable, Hashable {

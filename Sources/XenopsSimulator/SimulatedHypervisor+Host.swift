@@ -2,18 +2,8 @@ import XenopsBackend
 import XenopsCore
 
 extension SimulatedHypervisor {
-    /// CPU feature words, as Xen prints them: 32-bit hex words joined by `-`.
-    static let featureWords = [
-        "1fcbfbff", "f7fa3223", "2c100800", "00000121", "0000000f", "009c67af",
-        "00000000", "00000000", "00001000", "9c000400", "00000000", "00000000",
-    ]
-
-    /// The feature words with the words at `mask` cleared (what a guest type may not see).
-    static func features(masking mask: Set<Int> = []) -> String {
-        featureWords.enumerated().map { mask.contains($0.offset) ? "00000000" : $0.element }.joined(separator: "-")
-    }
-
-    /// A plausible x86-64 host: ``SimulatorConfiguration/cpuCount`` CPUs, Xen `4.17.0-simulated`.
+    /// A plausible x86-64 host: ``SimulatorConfiguration/cpuCount`` CPUs, Xen `4.17.0-simulated`,
+    /// the featuresets of ``SimulatorConfiguration/cpuFeaturesets``.
     public func hostInfo() async throws -> HostInfo {
         try await begin(.hostInfo, vm: nil)
         var cpu = HostInfo.CPUInfo()
@@ -28,11 +18,12 @@ extension SimulatedHypervisor {
         cpu.model = "85"
         cpu.stepping = "7"
         cpu.flags = "fpu de tsc msr pae mce cx8 apic sep mca cmov pat clflush acpi mmx fxsr sse sse2 ht syscall nx lm constant_tsc rep_good nopl nonstop_tsc cpuid pni pclmulqdq monitor ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand hypervisor lahf_lm abm"
-        cpu.features = Self.features()
-        cpu.featuresPV = Self.features(masking: [4, 9])
-        cpu.featuresHVM = Self.features(masking: [9])
-        cpu.featuresPVHost = Self.features(masking: [4])
-        cpu.featuresHVMHost = Self.features()
+        let f = configuration.cpuFeaturesets
+        cpu.features = f.host.description
+        cpu.featuresPV = f.pvMax.description
+        cpu.featuresHVM = f.hvmMax.description
+        cpu.featuresPVHost = f.pvDefault.description
+        cpu.featuresHVMHost = f.hvmDefault.description
         return HostInfo(
             cpuInfo: cpu,
             hypervisor: .init(version: "4.17.0-simulated", capabilities: "xen-3.0-x86_64 hvm-3.0-x86_64"),

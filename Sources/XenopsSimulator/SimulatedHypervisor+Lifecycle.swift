@@ -51,6 +51,7 @@ extension SimulatedHypervisor {
         for vif in spec.vifs { d.vifs[vif.id.name] = .init(vif) }
         for pci in spec.pcis { d.pcis[pci.id.name] = pci.address.description }
         d.xsdata = vm.xsdata
+        d.numaAffinityPolicy = spec.numaAffinityPolicy.rawValue
         s.world.domains[vm.id] = d
         announceGuestAgent(domid: d.domid, in: &s)
         return d

@@ -4,6 +4,7 @@
 public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codable {
     // Read-only.
     case hostInfo, totalMemoryMiB, freeMemoryBytes, consoleData, listDomains, domainInfo, waitForShutdown
+    case combineCPUFeaturesets, checkCPUCompatibility
     // Mutating.
     case createDomain, pause, unpause, requestShutdown, destroy, save, restore
     case plugVBD, unplugVBD, insertMedia, ejectMedia, plugVIF, unplugVIF, setCarrier, plugPCI, unplugPCI
@@ -13,12 +14,14 @@ public enum SimulatedOperation: String, Sendable, Hashable, CaseIterable, Codabl
     // Issue 9: guest agent, ACPI S3, shadow memory, device settings, host-wide calls.
     case requestRDP, runScript, setShadowMultiplier, s3Suspend, s3Resume, applyVIFSetting, setVBDQoS
     case plugVUSB, unplugVUSB, dequarantinePCI, updateGuestAgentFeatures
+    case sendDebugKeys
 
     /// Whether the operation changes hypervisor state (and is recorded in the history and
     /// slowed down by ``SimulatorConfiguration/stepLatency``).
     public var isMutating: Bool {
         switch self {
-        case .hostInfo, .totalMemoryMiB, .freeMemoryBytes, .consoleData, .listDomains, .domainInfo, .waitForShutdown:
+        case .hostInfo, .totalMemoryMiB, .freeMemoryBytes, .consoleData, .listDomains, .domainInfo, .waitForShutdown,
+             .combineCPUFeaturesets, .checkCPUCompatibility:
             return false
         default:
             return true

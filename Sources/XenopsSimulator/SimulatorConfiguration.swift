@@ -29,6 +29,9 @@ public struct SimulatorConfiguration: Sendable {
     /// Whether guests run an agent that answers `VM.run_script` (announcing
     /// `control/feature-xs-batcmd`). Off, a test can play the agent through xenstore.
     public var guestAgent: Bool
+    /// The CPU featuresets `hostInfo` reports (one simulated host's CPU; give two simulators
+    /// different ones to model a pool).
+    public var cpuFeaturesets: SimulatedCPUFeaturesets
 
     /// A configuration; the defaults are a 16 GiB, 8-CPU host with fast, cooperative guests
     /// and no state file.
@@ -45,7 +48,8 @@ public struct SimulatorConfiguration: Sendable {
         maxVcpusPerDomain: Int = 128,
         consoleRingLines: Int = 512,
         historyLimit: Int = 100_000,
-        guestAgent: Bool = true
+        guestAgent: Bool = true,
+        cpuFeaturesets: SimulatedCPUFeaturesets = .init()
     ) {
         self.hostMemoryBytes = hostMemoryBytes
         self.dom0MemoryBytes = dom0MemoryBytes
@@ -60,6 +64,7 @@ public struct SimulatorConfiguration: Sendable {
         self.consoleRingLines = consoleRingLines
         self.historyLimit = historyLimit
         self.guestAgent = guestAgent
+        self.cpuFeaturesets = cpuFeaturesets
     }
 
     /// The time `operation` takes: its override, else ``stepLatency`` for mutating operations.

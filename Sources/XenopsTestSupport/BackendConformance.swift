@@ -55,7 +55,7 @@ public enum BackendConformance {
     }
 
     /// Every case, in a sensible order for a sequential run.
-    public static let cases: [Case] = hostCases + lifecycleCases + guestCases + saveRestoreCases + deviceCases + guestAgentCases + errorCases
+    public static let cases: [Case] = hostCases + hostPolicyCases + lifecycleCases + guestCases + saveRestoreCases + deviceCases + guestAgentCases + errorCases
 }
 
 /// A conformance check that did not hold.

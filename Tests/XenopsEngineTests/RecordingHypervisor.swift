@@ -45,6 +45,9 @@ final class RecordingHypervisor: Hypervisor {
     func totalMemoryMiB() async throws -> Int64 { try await inner.totalMemoryMiB() }
     func freeMemoryBytes() async throws -> Int64 { try await inner.freeMemoryBytes() }
     func consoleData() async throws -> String { try await inner.consoleData() }
+    func sendDebugKeys(_ keys: String) async throws { try await inner.sendDebugKeys(keys) }
+    func combineCPUFeaturesets(_ a: CPUFeatureset, _ b: CPUFeatureset) async throws -> CPUFeatureset { try await inner.combineCPUFeaturesets(a, b) }
+    func checkCPUCompatibility(vm: CPUFeatureset, host: CPUFeatureset) async throws -> CPUCompatibility { try await inner.checkCPUCompatibility(vm: vm, host: host) }
     func listDomains() async throws -> [DomainInfo] { try await inner.listDomains() }
     func domainInfo(vm: String) async throws -> DomainInfo? { try await inner.domainInfo(vm: vm) }
     func createDomain(_ spec: DomainSpec) async throws -> DomainInfo { try await record("create", spec.vm.id) { try await inner.createDomain(spec) } }

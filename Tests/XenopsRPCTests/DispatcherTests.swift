@@ -129,7 +129,8 @@ struct DispatcherTests {
     @Test("every method marked unimplemented answers [\"Unimplemented\", name]")
     func unimplemented() async throws {
         let names = MethodCatalog.methods.filter { $0.kind == .unimplemented }.map(\.name)
-        #expect(names.count > 20)
+        // Only methods XAPI never calls (xenops-interface.md §1.8) may be left unimplemented.
+        #expect(Set(names) == ["VM.generate_state_string", "VM.create_device_model", "VM.fast_resume", "DEBUG.shutdown"])
         for name in names {
             let r = try await h.v1(name)
             #expect(r["error"] == .array([.string("Unimplemented"), .string(name)]), "\(name)")
@@ -137,10 +138,96 @@ struct DispatcherTests {
         #expect(h.service.calls.isEmpty)
     }
 
+    /// Every method XAPI calls, from xenops-interface.md §1.8 (`grep Client.` in xapi).
+    static let calledByXAPI: [String] = [
+        "VM.import_metadata", "VM.import_metadata_async", "VM.export_metadata", "VM.remove", "VM.exists", "VM.list", "VM.stat",
+        "VM.start", "VM.unpause", "VM.pause", "VM.shutdown", "VM.reboot", "VM.suspend", "VM.resume", "VM.s3suspend", "VM.s3resume",
+        "VM.set_xsdata", "VM.set_vcpus", "VM.set_shadow_multiplier", "VM.set_memory_dynamic_range", "VM.request_rdp", "VM.run_script",
+        "VM.migrate",
+        "VBD.add", "VBD.remove", "VBD.plug", "VBD.unplug", "VBD.eject", "VBD.insert", "VBD.stat", "VBD.set_qos",
+        "VIF.add", "VIF.remove", "VIF.plug", "VIF.unplug", "VIF.move", "VIF.set_carrier", "VIF.set_locking_mode",
+        "VIF.set_ipv4_configuration", "VIF.set_ipv6_configuration", "VIF.set_pvs_proxy", "VIF.set_trunks", "VIF.stat",
+        "PCI.stat", "PCI.dequarantine", "VGPU.stat", "VGPU.remove", "VUSB.stat", "VUSB.unplug",
+        "Task.stat", "Task.cancel", "Task.destroy", "Task.destroy_on_finish", "Task.list",
+        "UPDATES.get", "UPDATES.last_id", "UPDATES.inject_barrier", "UPDATES.remove_barrier", "UPDATES.refresh_vm",
+        "HOST.stat", "HOST.get_total_memory_mib", "HOST.get_console_data", "HOST.send_debug_keys", "HOST.combine_cpu_policies",
+        "HOST.is_compatible", "HOST.set_numa_affinity_policy", "HOST.update_guest_agent_features",
+        "Observer.create", "Observer.destroy", "Observer.set_enabled", "Observer.set_attributes", "Observer.set_endpoints",
+        "Observer.init", "Observer.set_trace_log_dir", "Observer.set_export_interval", "Observer.set_export_chunk_size",
+        "Observer.set_max_spans", "Observer.set_max_traces", "Observer.set_max_depth", "Observer.set_max_file_size",
+        "Observer.set_host_id", "Observer.set_compress_tracing_files",
+    ]
+
+    @Test("no method that XAPI calls is missing or marked unimplemented")
+    func everyMethodXAPICallsIsServed() {
+        for name in Self.calledByXAPI {
+            let method = MethodCatalog.byName[name]
+            #expect(method != nil, "\(name) is not in the catalog")
+            #expect(method?.kind != .unimplemented, "\(name) is called by XAPI but unimplemented")
+        }
+    }
+
     @Test("a body that is not JSON gets a v1 Internal_error with a null id")
     func parseError() async throws {
         let r = try await h.reply("{nope")
         #expect(r["id"] == .null)
         #expect(r["error"]?.internalErrorMessage?.hasPrefix("malformed request") == true)
+    }
+}
+
+/// The host-policy methods and `Observer.*` reach the service with their wire parameters.
+@Suite("RPC: host policy and Observer")
+struct HostPolicyDispatchTests {
+    let h = DispatchHarness()
+
+    @Test("HOST.set_numa_affinity_policy: an absent key is the default, a value is the variant")
+    func numaPolicy() async throws {
+        #expect(try await h.v1("HOST.set_numa_affinity_policy")["result"] == .null)
+        _ = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":"Best_effort_hard""#)
+        _ = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":["Any"]"#)
+        #expect(h.service.calls == ["hostSetNUMAAffinityPolicy(default)", "hostSetNUMAAffinityPolicy(Best_effort_hard)", "hostSetNUMAAffinityPolicy(Any)"])
+        let bad = try await h.v1("HOST.set_numa_affinity_policy", #""numa_affinity_policy":"Sometimes""#)
+        guard case .array(let e)? = bad["error"], e.first == .string("Internal_error"), let m = e.last?.stringValue else {
+            Issue.record("\(bad)")
+            return
+        }
+        #expect(m.contains("numa_affinity_policy") && m.contains("Best_effort"))
+    }
+
+    @Test("combine_cpu_policies, is_compatible and send_debug_keys take their named strings")
+    func hostCalls() async throws {
+        #expect(try await h.v1("HOST.combine_cpu_policies", #""policy1":"000000ff","policy2":"0000000f""#)["result"] == .string("0000000f"))
+        #expect(try await h.v1("HOST.is_compatible", #""vm_policy":"0f","host_policy":"0f""#)["result"] == .bool(true))
+        #expect(try await h.v1("HOST.send_debug_keys", #""debug_keys":"q""#)["result"] == .null)
+        #expect(h.service.calls == ["hostCombineCPUPolicies(000000ff,0000000f)", "hostIsCompatible(0f,0f)", "hostSendDebugKeys(q)"])
+    }
+
+    @Test("Observer.create reads dbg, uuid, name_label, dict, endpoints and bool")
+    func observerCreate() async throws {
+        let r = try await h.reply(#"{"method":"Observer.create","params":[{"dbg":"obs","uuid":"u1","name_label":"otel","dict":{"k":"v"},"endpoints":["bugtool"],"bool":true}],"id":3}"#)
+        #expect(r == .object([JSONMember("result", .null), JSONMember("error", .null), JSONMember("id", .int(3))]))
+        #expect(h.service.calls == [#"observer(obs,create(uuid: "u1", nameLabel: "otel", attributes: ["k": "v"], endpoints: ["bugtool"], enabled: true))"#])
+    }
+
+    @Test("every Observer method decodes its literal parameter names")
+    func observerSetters() async throws {
+        let calls: [(String, String)] = [
+            ("destroy", #""uuid":"u1""#), ("set_enabled", #""uuid":"u1","bool":false"#), ("set_attributes", #""uuid":"u1","dict":{}"#),
+            ("set_endpoints", #""uuid":"u1","endpoints":[]"#), ("init", ""), ("set_trace_log_dir", #""string":"/tmp/t""#),
+            ("set_export_interval", #""float":2.5"#), ("set_export_chunk_size", #""int":7"#), ("set_max_spans", #""int":1"#),
+            ("set_max_traces", #""int":2"#), ("set_max_depth", #""int":3"#), ("set_max_file_size", #""int":4"#),
+            ("set_host_id", #""string":"h""#), ("set_compress_tracing_files", #""bool":false"#),
+        ]
+        for (name, params) in calls {
+            let extra = params.isEmpty ? "" : "," + params
+            let r = try await h.reply(#"{"method":"Observer.\#(name)","params":[{"dbg":"d"\#(extra)}],"id":1}"#)
+            #expect(r["error"] == .null, "Observer.\(name): \(r)")
+        }
+        #expect(h.service.calls.count == calls.count)
+        #expect(h.service.calls.last == "observer(d,setCompressTracingFiles(false))")
+        let missing = try await h.reply(#"{"method":"Observer.set_max_spans","params":[{"dbg":"d"}],"id":1}"#)
+        guard case .array(let e)? = missing["error"] else { Issue.record("\(missing)"); return }
+        #expect(e.first == .string("Internal_error"))
+        #expect(e.last?.stringValue?.contains("parameter 'int' is missing") == true)
     }
 }

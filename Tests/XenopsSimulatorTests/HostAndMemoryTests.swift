@@ -134,3 +134,33 @@ struct HostAndMemoryTests {
         }
     }
 }
+
+/// The simulator's host-policy calls: per-host featuresets, debug keys in the console, NUMA.
+@Suite struct SimulatedHostPolicyTests {
+    @Test("the featuresets are configurable per simulated host and reported by hostInfo")
+    func configurableFeaturesets() async throws {
+        let host = CPUFeatureset(words: [0x0000_00ff, 0x0000_0f0f])
+        try await withSimulator(SimulatorConfiguration(cpuFeaturesets: SimulatedCPUFeaturesets(host: host))) { sim in
+            let cpu = try await sim.hostInfo().cpuInfo
+            #expect(cpu.features == "000000ff-00000f0f")
+            #expect(cpu.featuresHVM == "000000ff-00000f0f")
+            #expect(cpu.featuresPV == "000000ff-00000f0f")  // word 4 is beyond this host's two words
+            // Two simulated hosts: their combination is what both offer.
+            let other = CPUFeatureset(words: [0x0000_0f0f])
+            #expect(try await sim.combineCPUFeaturesets(host, other) == CPUFeatureset(words: [0x0000_000f, 0]))
+            #expect(try await sim.checkCPUCompatibility(vm: other, host: host) == .incompatible(missing: "00000f00-00000000"))
+        }
+    }
+
+    @Test("debug keys print what Xen prints; keys without a handler are ignored, as in Xen")
+    func debugKeys() async throws {
+        try await withSimulator { sim in
+            try await sim.sendDebugKeys("h!")
+            let console = try await sim.consoleData()
+            #expect(console.contains("'h' pressed -> showing installed handlers"))
+            #expect(console.contains(" key 'q' (ascii '71') => dump domain (and guest debug) info"))
+            #expect(!console.contains("'!' pressed"))
+            #expect(sim.calls().contains { $0.operation == .sendDebugKeys && $0.detail == "h!" })
+        }
+    }
+}

@@ -5,6 +5,6 @@ struct HostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
         abstract: "Facts about the host and the daemon.",
-        subcommands: [HostInfoCommand.self]
+        subcommands: [HostInfoCommand.self, HostCPUPolicy.self, HostCombineCPUPolicies.self, HostIsCompatible.self, HostDebugKeys.self, HostConsole.self, HostNUMAPolicy.self]
     )
 }

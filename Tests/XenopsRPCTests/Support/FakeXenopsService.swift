@@ -50,6 +50,19 @@ final class FakeXenopsService: XenopsService {
     func hostTotalMemoryMiB(_ dbg: String) async throws(XenopsError) -> Int64 { 16384 }
     func hostConsoleData(_ dbg: String) async throws(XenopsError) -> String { "(XEN) ready" }
     func hostSetWorkerPoolSize(_ dbg: String, size: Int) async throws(XenopsError) { record("hostSetWorkerPoolSize(\(size))") }
+    func hostSendDebugKeys(_ dbg: String, keys: String) async throws(XenopsError) { record("hostSendDebugKeys(\(keys))") }
+    func hostCombineCPUPolicies(_ dbg: String, policy1: String, policy2: String) async throws(XenopsError) -> String {
+        record("hostCombineCPUPolicies(\(policy1),\(policy2))")
+        return "0000000f"
+    }
+    func hostIsCompatible(_ dbg: String, vmPolicy: String, hostPolicy: String) async throws(XenopsError) -> Bool {
+        record("hostIsCompatible(\(vmPolicy),\(hostPolicy))")
+        return vmPolicy == hostPolicy
+    }
+    func hostSetNUMAAffinityPolicy(_ dbg: String, policy: NUMAAffinityPolicy?) async throws(XenopsError) {
+        record("hostSetNUMAAffinityPolicy(\(policy?.rawValue ?? "default"))")
+    }
+    func observer(_ dbg: String, _ command: ObserverCommand) async throws(XenopsError) { record("observer(\(dbg),\(command))") }
 
     func vmAdd(_ dbg: String, vm: VM) async throws(XenopsError) -> String {
         record("vmAdd(\(vm.id))")

@@ -103,6 +103,41 @@ start_daemon() {
 if start_daemon; then pass daemon-starts-with-libxl; else fail daemon-starts-with-libxl "see out/xenopsd.log"; fi
 ctl_out host info >"$OUT/host-info.txt" && grep -q "4.17" "$OUT/host-info.txt" && pass host-info || fail host-info
 
+# --- XAPI's host calls: CPU featuresets (xen-cpuid is the oracle), combine/is_compatible, debug keys
+ctl_out host cpu-policy >"$OUT/cpu-policy.txt"
+feat() { awk -v k="$1:" '$1 == k { print $2 }' "$OUT/cpu-policy.txt"; }
+XEN_CPUID=$(ls /usr/lib/xen-*/bin/xen-cpuid /usr/sbin/xen-cpuid 2>/dev/null | head -1)
+if [ -n "$XEN_CPUID" ] && "$XEN_CPUID" >"$OUT/xen-cpuid.txt" 2>&1; then
+    # xen-cpuid's "Dynamic sets:" section: "<name padded>  w0:w1:…", the sets xc_get_cpu_featureset returns.
+    dyn() { awk -v l="$1" 'found && index($0, l) == 1 { print $NF; exit } /^Dynamic sets:/ { found = 1 }' "$OUT/xen-cpuid.txt" | tr : -; }
+    ok=1
+    for pair in "features=Host " "features_pv=PV Max " "features_hvm=HVM Max " "features_pv_host=PV Default " "features_hvm_host=HVM Default "; do
+        f=${pair%%=*} label=${pair#*=}
+        if [ -z "$(feat "$f")" ] || [ "$(feat "$f")" != "$(dyn "$label")" ]; then ok=0; log "$f: daemon '$(feat "$f")', xen-cpuid ${label}'$(dyn "$label")'"; fi
+    done
+    [ $ok = 1 ] && pass host-featuresets-match-xen-cpuid || fail host-featuresets-match-xen-cpuid "see out/scenario.log, out/cpu-policy.txt, out/xen-cpuid.txt"
+else
+    skip host-featuresets-match-xen-cpuid "no xen-cpuid in dom0 (or it failed: see out/xen-cpuid.txt)"
+fi
+PVD=$(feat features_pv_host) PVM=$(feat features_pv)
+# Stock Xen 4.17's libxenguest has no xc_combine_cpu_featuresets: xenopsd's fallback intersects.
+[ -n "$PVD" ] && [ "$(ctl_out host combine-cpu-policies "$PVD" "$PVM")" = "$PVD" ] && pass combine-cpu-policies || fail combine-cpu-policies "combine($PVD, $PVM)"
+if [ "$(ctl_out host is-compatible "$PVD" "$PVM")" = compatible ] && [ "$(ctl_out host is-compatible ffffffff-ffffffff "$PVD")" = incompatible ]; then
+    pass is-compatible
+else
+    fail is-compatible "PV default on PV max, or all-ones on PV default"
+fi
+if ! ctl host combine-cpu-policies 0123-foo 0f && grep -q "is not a CPU featureset" "$OUT/ctl.log"; then pass malformed-cpu-policy-refused; else fail malformed-cpu-policy-refused; fi
+h_pressed() { xl dmesg 2>/dev/null | grep -c "'h' pressed"; }
+before=$(h_pressed)
+if ctl host debug-keys h && within 10 test "$(h_pressed)" -gt "$before" && ctl_out host console | grep -q "'h' pressed -> showing installed handlers"; then
+    pass debug-keys-in-xl-dmesg
+else
+    fail debug-keys-in-xl-dmesg "'h' pressed: $before before, $(h_pressed) after"
+fi
+# Best_effort_hard for the first VM: libxl's placement, then its soft vCPU affinity made hard.
+ctl host numa-policy best-effort-hard && pass numa-policy-set || fail numa-policy-set
+
 # --- define + start + unpause, console alive ------------------------------------------------
 VM=tinypv UUID=7b719ce6-0b17-9733-e8ee-dbc1e6e7b701
 metadata $VM $UUID PV >"$OUT/$VM.json"
@@ -114,6 +149,14 @@ if within 10 is_unpaused $VM && power_is $VM running; then pass start-unpause; e
 echo "daemon vm start (VM.start + VM.unpause, waited): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s" >"$OUT/timing.txt"
 within 120 console_alive $VM && pass console-alive || fail console-alive
 [ "$(xs /local/domain/"$(domid_of $VM)"/vm)" = "/vm/$UUID" ] && pass domain-uuid-is-vm-uuid || fail domain-uuid-is-vm-uuid
+# xl vcpu-list's last columns are "hard / soft" affinity.
+xl vcpu-list $VM >"$OUT/vcpu-list.txt" 2>&1
+if awk -v n=$VM '$1 == n { rows++; if ($(NF-2) != $NF) bad++ } END { exit !(rows > 0 && !bad) }' "$OUT/vcpu-list.txt"; then
+    pass numa-best-effort-hard-affinity
+else
+    fail numa-best-effort-hard-affinity "see out/vcpu-list.txt"
+fi
+ctl host numa-policy default
 
 # --- pause / unpause ------------------------------------------------------------------------
 ctl vm pause $VM && within 10 is_paused $VM && power_is $VM paused && pass pause || fail pause
