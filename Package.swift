@@ -101,16 +101,14 @@ let package = Package(
         ),
         // libxl (Debian libxen-dev 4.17): the only place that includes libxl headers.
         .systemLibrary(name: "CXenLight", pkgConfig: "xenlight", providers: [.apt(["libxen-dev"])]),
-        // C glue for libxl: the xentoollog logger trampoline (va_list never crosses into Swift), shadow memory (libxenctrl).
+        // C glue for libxl: the xentoollog logger trampoline (va_list never crosses into Swift).
         .target(
             name: "XenGlue",
             dependencies: ["CXenLight"],
-            cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")],
-            // shadow.c: xc_shadow_control (VM.set_shadow_multiplier), which libxl does not wrap.
-            linkerSettings: [.linkedLibrary("xenctrl")]
+            cSettings: [.define("LIBXL_API_VERSION", to: "0x041400"), .define("_GNU_SOURCE")]
         ),
         // C glue for libxenctrl/libxenguest: CPU featuresets and their combine/compatibility calls
-        // (weak references to the XenServer additions). The only place that includes xenctrl.h.
+        // (weak references to the XenServer additions), shadow allocation. The only place that includes xenctrl.h.
         .target(
             name: "XenCtrlGlue",
             cSettings: [.define("_GNU_SOURCE")],

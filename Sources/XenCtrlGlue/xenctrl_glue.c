@@ -70,3 +70,9 @@ int xcg_compatible(const uint32_t *vm, const uint32_t *host, size_t len, char mi
     missing[127] = '\0';
     return 1;
 }
+
+int xcg_shadow_allocation(void *xch, uint32_t domid, unsigned int *mb, int set)
+{
+    unsigned int sop = set ? XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION : XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION;
+    return xc_shadow_control((xc_interface *)xch, domid, sop, mb, 0) < 0 ? -1 : 0;
+}

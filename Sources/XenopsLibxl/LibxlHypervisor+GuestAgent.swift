@@ -65,11 +65,9 @@ extension LibxlHypervisor: XenstoreAccess {
             throw BackendError.xenops(.unimplemented("shadow_multiplier for PV domains"))
         }
         let target = ShadowMemory.mib(staticMaxBytes: Int64(d.maxKiB) * 1024, vcpus: Int(d.vcpuMaxID) + 1, multiplier: multiplier)
-        let ctx = self.ctx
+        let ctx = self.ctx, xenctrl = self.xenctrl
         try await call("setShadowMultiplier", vm: vm) {
-            var current: UInt32 = 0
-            var rc = xg_shadow_allocation(d.domid, &current, 0)
-            guard rc == 0 else { throw Self.shadowFailure(rc, "read the shadow allocation of domain \(d.domid)") }
+            let current = try xenctrl.shadowAllocation(domid: d.domid)
             let neededBytes = (Int64(target) - Int64(current)) << 20
             if neededBytes > 0 {
                 var freeKiB: UInt64 = 0
@@ -78,20 +76,14 @@ extension LibxlHypervisor: XenstoreAccess {
                 let free = Int64(freeKiB) * 1024
                 guard neededBytes <= free else { throw BackendError.xenops(.notEnoughMemory(neededBytes)) }
             }
-            var mib = UInt32(target)
-            rc = xg_shadow_allocation(d.domid, &mib, 1)
-            guard rc == 0 else {
-                if rc == -ENOMEM { throw BackendError.xenops(.notEnoughMemory(neededBytes)) }
-                throw Self.shadowFailure(rc, "set the shadow allocation of domain \(d.domid) to \(target) MiB")
+            do { _ = try xenctrl.shadowAllocation(domid: d.domid, setMiB: UInt32(target)) } catch let error as LibxlError {
+                if error.errno == ENOMEM { throw BackendError.xenops(.notEnoughMemory(neededBytes)) }
+                throw error
             }
         }
         continuation.yield(.domainChanged(vm: vm))
     }
 
-    static func shadowFailure(_ rc: Int32, _ what: String) -> LibxlError {
-        LibxlError(function: "xc_shadow_control", rc: LibxlErrorCode.fail.rawValue, errno: -rc, detail: "cannot \(what)",
-                   remedy: "The daemon must run as root in dom0; check `xl dmesg` for Xen's reason.")
-    }
 
     /// Replaces `/guest_agent_features` in one transaction, every node readable by guests.
     public func updateGuestAgentFeatures(_ features: [GuestAgentFeature]) async throws {

@@ -6,7 +6,8 @@ import XenGlue
 import XenopsCore
 
 /// The process's libxenctrl handle (`xc_interface *`), for what libxl has no API for: the CPU
-/// featuresets of `HOST.stat` and xenopsd's featureset combine/compatibility calls. Freed by
+/// featuresets of `HOST.stat`, xenopsd's featureset combine/compatibility calls and the shadow
+/// allocation of a running domain. Freed by
 /// ``close()`` (or deinit).
 ///
 /// Every call blocks (a hypercall): make them on the ``BlockingPool``. Failures are
@@ -52,6 +53,19 @@ final class XenCtrl: @unchecked Sendable {  // @unchecked: the handle is immutab
         let rc = words.withUnsafeMutableBufferPointer { xcg_get_featureset(handle, UInt32(index), &nr, $0.baseAddress) }
         if rc != 0 { throw Self.failure("xc_get_cpu_featureset", context: "featureset index \(index)") }
         return CPUFeatureset(words: Array(words.prefix(Int(nr))))
+    }
+
+    /// The shadow (p2m) allocation of domain `domid` in MiB (`xc_shadow_control`): read, or set
+    /// to `setMiB` first when given. Runs on a worker thread.
+    func shadowAllocation(domid: UInt32, setMiB: UInt32? = nil) throws(LibxlError) -> UInt32 {
+        try checkOpen("xc_shadow_control")
+        var mib = setMiB ?? 0
+        LibxlError.clearThreadMessage()
+        let verb = setMiB.map { "set the shadow allocation of domain \(domid) to \($0) MiB" } ?? "read the shadow allocation of domain \(domid)"
+        guard xcg_shadow_allocation(handle, domid, &mib, setMiB == nil ? 0 : 1) == 0 else {
+            throw Self.failure("xc_shadow_control", context: "cannot \(verb)", remedy: "The daemon must run as root in dom0; check `xl dmesg` for Xen's reason.")
+        }
+        return mib
     }
 
     /// Throws unless the handle is open.

@@ -1,7 +1,7 @@
 /*
  * XenCtrlGlue: the few libxenctrl/libxenguest calls libxl has no API for (Debian libxen-dev
- * 4.17): the CPU featuresets XAPI reads from HOST.stat and the featureset combine/compatibility
- * calls xenopsd uses.
+ * 4.17): the CPU featuresets XAPI reads from HOST.stat, the featureset combine/compatibility
+ * calls xenopsd uses, and the shadow allocation of a running domain.
  *
  * This header includes no Xen header (CXenLight is the module Swift sees libxl through, and
  * xenctrl.h would clash with it): the xc_interface is a void *, the featureset indices are
@@ -53,5 +53,10 @@ int xcg_combine(const uint32_t *p1, const uint32_t *p2, uint32_t *out, size_t le
  * the missing features' names in `missing` (NUL-terminated, at most 128 bytes); -1 with errno
  * ENOSYS when the library lacks it. */
 int xcg_compatible(const uint32_t *vm, const uint32_t *host, size_t len, char missing[128]);
+
+/* The shadow (p2m) allocation of domain `domid`, in MiB (xc_shadow_control): read into *mb, or
+ * set to *mb when `set` is non-zero. libxl sets it only when it builds a domain, so
+ * VM.set_shadow_multiplier needs this. Returns 0, or -1 with errno set. */
+int xcg_shadow_allocation(void *xch, uint32_t domid, unsigned int *mb, int set);
 
 #endif

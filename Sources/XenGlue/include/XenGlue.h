@@ -50,8 +50,5 @@ int xg_get_thread_name(char *buf, unsigned long size);
  * Returns 0, or -errno (-ENODEV when there is no such interface). */
 int xg_set_link_up(const char *ifname, int up);
 
-/* Reads (set == 0) or sets (set != 0) the shadow allocation of domain domid, in MiB, through
- * libxenctrl (xc_shadow_control). Returns 0, or -errno. Blocks: call on a worker thread. */
-int xg_shadow_allocation(uint32_t domid, unsigned int *mb, int set);
 
 #endif
