@@ -103,13 +103,7 @@ extension XenopsEngine {
                 guard power == .halted || power == .suspended else {
                     throw XenopsError.badPowerState(found: power, expected: .halted)
                 }
-                try await persister.remove(id)
-                live.withLock { l in
-                    l.records[id] = nil
-                    l.xsdataState[id] = nil
-                    l.keptAfterShutdown.remove(id)
-                }
-                updates.removeVM(id)
+                try await forgetVM(id)
             }
         } catch {
             throw xenopsError(error)
@@ -186,5 +180,16 @@ extension XenopsEngine {
         }
         s.xsdataState = live.withLock { $0.xsdataState[record.vm.id] } ?? [:]
         return s
+    }
+
+    /// Deletes a VM from the store, then from memory and UPDATES (its domain must be gone).
+    func forgetVM(_ id: String) async throws {
+        try await persister.remove(id)
+        live.withLock { l in
+            l.records[id] = nil
+            l.xsdataState[id] = nil
+            l.keptAfterShutdown.remove(id)
+        }
+        updates.removeVM(id)
     }
 }

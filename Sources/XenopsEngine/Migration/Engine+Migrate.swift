@@ -73,14 +73,6 @@ extension XenopsEngine {
     func destroyAndForget(_ id: String) async throws {
         let backend = self.backend
         try await backendCall { try await backend.destroy(vm: id) }
-        if live.withLock({ $0.records[id] != nil }) {
-            try await persister.remove(id)
-            live.withLock { l in
-                l.records[id] = nil
-                l.xsdataState[id] = nil
-                l.keptAfterShutdown.remove(id)
-            }
-            updates.removeVM(id)
-        }
+        if live.withLock({ $0.records[id] != nil }) { try await forgetVM(id) }
     }
 }
