@@ -188,6 +188,22 @@ public final class ConformanceContext: Sendable {
         return problems
     }
 
+    /// Polls `vm`'s domain until `predicate` holds, up to the event timeout: for what a running
+    /// guest does in its own time (bringing vCPUs on or offline), which an emulated host can make
+    /// slow. Returns the last ``DomainInfo`` seen; throws naming `what` and that info otherwise.
+    @discardableResult
+    public func eventually(_ vm: String, _ what: String, _ predicate: @escaping @Sendable (DomainInfo) -> Bool) async throws -> DomainInfo {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(settings.eventTimeout * 1000)))
+        while true {
+            let info = try Verify.unwrap(try await hypervisor.domainInfo(vm: vm), "domainInfo while waiting for \(what)")
+            if predicate(info) { return info }
+            guard ContinuousClock.now < deadline else {
+                throw ConformanceFailure("\(what) did not happen within \(settings.eventTimeout) s (vcpusOnline \(info.vcpusOnline), state \(info.state))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Waits for an event about `vm` that `matching` accepts.
     public func waitForEvent(about vm: String, _ what: String, matching: @escaping @Sendable (BackendEvent) -> Bool) async throws -> BackendEvent {
         try await events.wait(for: what, timeout: settings.eventTimeout) { $0.vm == vm && matching($0) }
