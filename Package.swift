@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "XenopsServer",
             dependencies: [
-                "XenopsRPC", "XenopsEngine", "XenopsCore", "CSocketGlue",
+                "XenopsRPC", "XenopsEngine", "XenopsBackend", "XenopsCore", "CSocketGlue",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,39 +1,18 @@
 import Foundation
 import Glibc
 import Synchronization
+import XenopsBackend
 
-/// Blocking reads and writes on a caller's file descriptor, run on a dedicated thread so they
-/// never block the cooperative pool, and abandoned within ~100 ms when the calling task is
-/// cancelled (the thread waits with `poll` and checks a flag between waits).
+/// Blocking reads and writes on a caller's file descriptor, run on a thread of its own
+/// (``BlockingThread``) so they never block the cooperative pool, and abandoned within ~100 ms
+/// when the calling task is cancelled (the thread waits with `poll` and checks a flag between
+/// waits).
 enum DescriptorIO {
-    /// A cancellation flag shared between the waiting task and the I/O thread.
-    final class CancelFlag: Sendable {
-        private let flag = Atomic<Bool>(false)
-        func cancel() { flag.store(true, ordering: .relaxed) }
-        var isCancelled: Bool { flag.load(ordering: .relaxed) }
-    }
+    typealias CancelFlag = BlockingThread.CancelFlag
 
-    /// Runs `body` on a new thread and returns its result; cancelling the task sets the flag
-    /// `body` polls.
-    static func onThread<T: Sendable>(
-        _ body: @escaping @Sendable (CancelFlag) throws -> T
-    ) async throws -> T {
-        let flag = CancelFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                Thread.detachNewThread {
-                    // A write to a pipe or socket whose reader has gone raises SIGPIPE in the
-                    // writing thread; blocked here, it turns into EPIPE and dies with the thread.
-                    var pipeSignal = sigset_t()
-                    sigemptyset(&pipeSignal)
-                    sigaddset(&pipeSignal, SIGPIPE)
-                    pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-                    do { continuation.resume(returning: try body(flag)) } catch { continuation.resume(throwing: error) }
-                }
-            }
-        } onCancel: {
-            flag.cancel()
-        }
+    /// Runs `body` on a thread of its own (``BlockingThread``).
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
+        try await BlockingThread.run(body)
     }
 
     /// Waits until `fd` is ready for `events`, checking `flag` every 100 ms.

@@ -6,35 +6,18 @@ import Musl
 import CSocketGlue
 import Foundation
 import Synchronization
+import XenopsBackend
 
 /// Blocking socket calls for the forwarded socket, each run on a thread of its own so they
 /// never block an event loop or the cooperative pool. Waits use `poll` with a short timeout
 /// and give up soon after the calling Swift task is cancelled.
 enum BlockingDescriptorIO {
-    /// Set when the waiting task is cancelled; the I/O thread checks it between polls.
-    final class CancelFlag: Sendable {
-        private let cancelled = Atomic<Bool>(false)
-        func cancel() { cancelled.store(true, ordering: .relaxed) }
-        var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
-    }
+    typealias CancelFlag = BlockingThread.CancelFlag
 
-    /// Runs `body` on a new thread (SIGPIPE blocked there) and returns its result; task
+    /// Runs `body` on a thread of its own (``BlockingThread``: SIGPIPE blocked there); task
     /// cancellation sets the flag `body` polls and surfaces as `CancellationError`.
     static func run<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
-        let flag = CancelFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                Thread.detachNewThread {
-                    var pipeSignal = sigset_t()
-                    sigemptyset(&pipeSignal)
-                    sigaddset(&pipeSignal, SIGPIPE)
-                    pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-                    do { continuation.resume(returning: try body(flag)) } catch { continuation.resume(throwing: error) }
-                }
-            }
-        } onCancel: {
-            flag.cancel()
-        }
+        try await BlockingThread.run(body)
     }
 
     /// Waits until `fd` is ready for `events` (or hung up / in error), or `deadline` passes.
