@@ -1,5 +1,6 @@
 import Testing
 import XenopsCore
+import XenopsTestSupport
 
 extension JSONValue {
     /// Structural identity, stricter than `==`: the same kinds (an int is not a double),
@@ -19,20 +20,6 @@ extension JSONValue {
                 && zip(a, b).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.isStrictlyIdentical(to: $1.value) }
         default: return false
         }
-    }
-}
-
-/// SplitMix64: tiny, seedable and the same on every platform, so a failing random case
-/// can be reproduced from its index alone.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
