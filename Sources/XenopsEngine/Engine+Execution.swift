@@ -107,6 +107,7 @@ extension XenopsEngine {
                 l.xsdataState[vm] = spec.vm.xsdata
                 l.shadowMultipliers[vm] = nil
             }
+            try await applyVIFSettingsAtPlug(vm: vm, spec.vifs)
         case .saveToFile(let path):
             // From here on a cancel would leave a half-written image: finish instead.
             tasks.prohibitCancellation(taskID)
@@ -129,6 +130,7 @@ extension XenopsEngine {
                 l.xsdataState[vm] = spec.vm.xsdata
                 l.shadowMultipliers[vm] = nil
             }
+            try await applyVIFSettingsAtPlug(vm: vm, spec.vifs)
         case .forgetSuspendImage:
             if let record = updateRecord(vm, { $0.runtime.suspendImage = nil }) { try await persister.setRuntime(record) }
         case .pauseDomain:
@@ -189,6 +191,7 @@ extension XenopsEngine {
             let vif = try device(vm, name, \.vifs, "vif")
             try await backendCall { try await backend.plugVIF(vm: vm, vif) }
             updates.signal(.vif(DeviceID(vm: vm, name: name)))
+            try await applyVIFSettingsAtPlug(vm: vm, [vif])
         case .unplugVIF(let name, let force):
             try await backendCall { try await backend.unplugVIF(vm: vm, name: name, force: force) }
             updates.signal(.vif(DeviceID(vm: vm, name: name)))

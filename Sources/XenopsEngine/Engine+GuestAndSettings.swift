@@ -55,4 +55,17 @@ extension XenopsEngine {
         }
         return nil
     }
+
+    /// Applies the settings of `vifs` that differ from the defaults (locking mode, static
+    /// addresses, PVS proxy, trunks), after the VIFs were plugged: xenopsd passes them when it
+    /// creates each device, so a VM started (or a VIF hot-plugged) with a locking mode gets its
+    /// rules before it runs. A setting that cannot be applied fails the step that plugged the
+    /// VIFs: a VM must not run with its network rules silently missing.
+    func applyVIFSettingsAtPlug(vm: String, _ vifs: [VIF]) async throws {
+        for vif in vifs {
+            for setting in VIFSetting.appliedAtPlug(vif) {
+                try await backendCall { try await backend.applyVIFSetting(vm: vm, vif, setting) }
+            }
+        }
+    }
 }

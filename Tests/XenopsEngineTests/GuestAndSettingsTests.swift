@@ -95,6 +95,43 @@ import XenopsSimulator
         #expect(!f.backend.calls(for: vm).contains("VIF.set_locking_mode"))
     }
 
+    @Test func settingsStoredWhileHaltedAreAppliedWhenTheVMStartsAndWhenAVIFIsPlugged() async throws {
+        let f = try await EngineFixture.make()
+        defer { Task { await f.cleanup() } }
+        let vm = try await f.define()
+        let locked = LockingMode.locked(ipv4: ["10.0.0.7"], ipv6: [])
+        try await f.succeed(.vifSet("0", .lockingMode(locked)), vm)
+        try await f.succeed(.vifSet("0", .ipv4(.static(cidrs: ["10.0.0.7/24"], gateway: nil))), vm)
+        #expect(!f.backend.calls(for: vm).contains("VIF.set_locking_mode"))
+
+        // VM.start plugs the VIF and applies what differs from the defaults, before it runs.
+        try await f.succeed(.start(force: false), vm)
+        let vif = try await f.engine.statVIF(DeviceID(vm: vm, name: "0")).0
+        let domid = try #require(try await f.simulator.domainInfo(vm: vm)).domid
+        let priv = XenstoreLayout.privateVIFPath(vm: vm, devid: vif.position)
+        #expect(try await f.simulator.xenstoreRead("\(priv)/locking-mode") == "locked")
+        #expect(try await f.simulator.xenstoreRead("\(priv)/ipv4-allowed") == "10.0.0.7")
+        #expect(try await f.simulator.xenstoreRead("\(XenstoreLayout.staticIPPath(domid: domid, devid: vif.position))/address") == "10.0.0.7/24")
+
+        // Unplugged and plugged again: applied again (a new backend device has no rules).
+        try await f.succeed(.vifUnplug("0", force: false), vm)
+        let before = f.backend.calls(for: vm).filter { $0 == "VIF.set_locking_mode" }.count
+        try await f.succeed(.vifPlug("0"), vm)
+        #expect(f.backend.calls(for: vm).filter { $0 == "VIF.set_locking_mode" }.count == before + 1)
+    }
+
+    @Test func aVIFSettingThatCannotBeAppliedFailsTheStartAndLeavesNoDomain() async throws {
+        let f = try await EngineFixture.make()
+        defer { Task { await f.cleanup() } }
+        let vm = try await f.define()
+        try await f.succeed(.vifSet("0", .lockingMode(.disabled)), vm)
+        f.simulator.failNext(.applyVIFSetting, vm: vm, with: .failed(operation: "VIF.set_locking_mode", code: 1, detail: "no rules script", remedy: "install it"))
+        let failure = try await f.failure(.start(force: false), vm)
+        #expect(failure?.message.contains("no rules script") == true, "\(String(describing: failure))")
+        #expect(try await f.simulator.domainInfo(vm: vm) == nil)
+        #expect(try await f.power(vm) == .halted)
+    }
+
     @Test func vusbAndVgpuAreStoredAndReported() async throws {
         let f = try await EngineFixture.make()
         defer { Task { await f.cleanup() } }

@@ -10,6 +10,20 @@ public enum VIFSetting: Sendable, Hashable {
     case pvsProxy(PVSProxy?)
     case trunks([Int64])
 
+    /// The settings of `vif` that must be applied whenever it is plugged (VM start, reboot,
+    /// resume, hot-plug), as xenopsd passes them when it creates the device: those that differ
+    /// from the defaults, in xenopsd's order (rules before addresses). The network is not among
+    /// them: the backend builds the VIF on its bridge.
+    public static func appliedAtPlug(_ vif: VIF) -> [VIFSetting] {
+        var settings: [VIFSetting] = []
+        if vif.lockingMode != .unlocked { settings.append(.lockingMode(vif.lockingMode)) }
+        if vif.ipv4Configuration != .unspecified { settings.append(.ipv4(vif.ipv4Configuration)) }
+        if vif.ipv6Configuration != .unspecified { settings.append(.ipv6(vif.ipv6Configuration)) }
+        if let proxy = vif.pvsProxy { settings.append(.pvsProxy(proxy)) }
+        if !vif.trunks.isEmpty { settings.append(.trunks(vif.trunks)) }
+        return settings
+    }
+
     /// The API method that changes this setting.
     public var methodName: String {
         switch self {

@@ -60,8 +60,10 @@ extension XenopsEngine {
             if let record = updateRecord(finalID, { $0.runtime.lastStartTime = Date().timeIntervalSince1970; $0.runtime.suspendImage = nil }) {
                 try await persister.setRuntime(record)
             }
-            // Devices came with the domain (restore builds them from the metadata); what is
+            // Devices came with the domain (restore builds them from the metadata); their VIF
+            // settings are applied under the final uuid (the keys and rules name it). What is
             // left is to let the guest run and forget any shutdown the source had pending.
+            try await applyVIFSettingsAtPlug(vm: finalID, try domainSpec(finalID).vifs)
             try await backendCall { try await backend.unpause(vm: finalID) }
             live.withLock { l in
                 l.keptAfterShutdown.remove(finalID)
