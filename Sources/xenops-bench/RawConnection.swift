@@ -46,6 +46,18 @@ final class RawConnection: @unchecked Sendable {  // each connection is used by 
         return out
     }
 
+    /// The same call as XAPI posts it with `use-switch=false`: XML-RPC, named parameters in one
+    /// struct, untyped strings, no Content-Type.
+    static func xmlRequest(method: String, params: [(String, String)]) -> [UInt8] {
+        var xml = "<?xml version=\"1.0\"?><methodCall><methodName>\(method)</methodName><params><param><value><struct>"
+        for (name, value) in params { xml += "<member><name>\(name)</name><value>\(value)</value></member>" }
+        xml += "</struct></value></param></params></methodCall>"
+        let body = Array(xml.utf8)
+        var out = Array("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        out += body
+        return out
+    }
+
     /// Sends one request and returns the reply body.
     func roundTrip(_ request: [UInt8]) throws -> ArraySlice<UInt8> {
         try request.withUnsafeBytes { raw in

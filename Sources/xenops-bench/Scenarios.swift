@@ -19,9 +19,11 @@ func vmUUID(_ n: Int) -> String {
 }
 
 /// `VM.stat` requests/s and latency with `clients` keep-alive connections for `seconds`.
-func statThroughput(socket: String, vm: String, clients: Int, seconds: Double, method: String = "VM.stat") throws -> (rate: Double, p50: Double, p99: Double) {
-    let params: [JSONMember] = method == "VM.stat" ? [JSONMember("debug_info", .string("bench")), JSONMember("id", .string(vm))] : [JSONMember("debug_info", .string("bench"))]
-    let request = RawConnection.request(method: method, params: params)
+func statThroughput(socket: String, vm: String, clients: Int, seconds: Double, method: String = "VM.stat", xml: Bool = false) throws -> (rate: Double, p50: Double, p99: Double) {
+    let named: [(String, String)] = method == "VM.stat" ? [("debug_info", "bench"), ("id", vm)] : [("debug_info", "bench")]
+    let request = xml
+        ? RawConnection.xmlRequest(method: method, params: named)
+        : RawConnection.request(method: method, params: named.map { JSONMember($0.0, .string($0.1)) })
     // Warm up once, then drive the connections from two epoll threads (see EventedLoad).
     _ = try RawConnection(socketPath: socket).roundTrip(request)
     let (samples, elapsed) = try EventedLoad.run(socket: socket, request: request, connections: clients, threads: min(clients, 2), seconds: seconds)

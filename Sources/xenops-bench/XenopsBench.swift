@@ -11,6 +11,8 @@ import XenopsCore
 ///   --workers N             daemon worker count (default 16)
 ///   --rss-vms N             VMs defined for the RSS figure (default 1000)
 ///   --only stat|storm|rss   run one part only
+///   --encodings json,xml    request bodies for the VM.stat runs, side by side at each level
+///                           (xml: XML-RPC as XAPI posts it with use-switch=false)
 ///   --event-loop-threads N  passed to xenopsd
 ///   --sim-persist BOOL      keep the simulator's domains in its state file (default false:
 ///                           the figures are the daemon's, not the simulator's file writes)
@@ -59,11 +61,14 @@ struct XenopsBench {
             _ = try c.call("VM.import_metadata", [JSONMember("metadata", .string(metadataJSON(id: vm)))])
             _ = try c.call("VM.start", [JSONMember("id", .string(vm)), JSONMember("paused", .bool(false))])
             usleep(200_000)
+            let encodings = (option(args, "--encodings") ?? "json").split(separator: ",").map(String.init)
             print("\nVM.stat over the Unix socket, \(seconds) s per level")
-            print("clients  requests/s    p50         p99")
+            print("body   clients  requests/s    p50         p99")
             for n in clients {
-                let r = try statThroughput(socket: daemon.socket, vm: vm, clients: n, seconds: seconds, method: option(args, "--method") ?? "VM.stat")
-                print(String(format: "%7d  %10.0f    %-10@  %@", n, r.rate, formatMicros(r.p50) as NSString, formatMicros(r.p99) as NSString))
+                for encoding in encodings {
+                    let r = try statThroughput(socket: daemon.socket, vm: vm, clients: n, seconds: seconds, method: option(args, "--method") ?? "VM.stat", xml: encoding == "xml")
+                    print(String(format: "%-5@  %7d  %10.0f    %-10@  %@", encoding as NSString, n, r.rate, formatMicros(r.p50) as NSString, formatMicros(r.p99) as NSString))
+                }
             }
             print("\nRSS idle (fresh daemon): \(String(format: "%.1f", idle)) MiB")
         }
