@@ -175,7 +175,7 @@ let package = Package(
         // Start the real xenopsd and drive it with raw JSON-RPC and the real xenopsctl.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsTestSwitch", "XenopsSimulator", "XenopsBackend", "CSocketGlue",
+            dependencies: ["XenopsClient", "XenopsRPC", "XenopsCore", "XenopsTestSupport", "XenopsTestSwitch", "XenopsSimulator", "XenopsBackend",
                 "XenopsServer",  // the cross-host XML-RPC client (RemoteXenopsClient)
             ],
             swiftSettings: swiftSettings

@@ -145,7 +145,7 @@ enum UnixSocketFile {
     }
 
     /// Calls `body` with a `sockaddr_un` for `path`; `nil` if the path does not fit.
-    private static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T? {
+    static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T? {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)

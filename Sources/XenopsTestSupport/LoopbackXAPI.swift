@@ -219,11 +219,12 @@ public final class LoopbackXAPI: Sendable {
     static func quote(_ s: String) -> String { JSONValue.string(s).jsonString }
 
     /// `sendmsg` of `data` with `fd` attached (SCM_RIGHTS), as XAPI's `send_fd_substring`.
-    static func sendDescriptor(_ fd: Int32, with data: [UInt8], on socket: Int32) -> Bool {
+    public static func sendDescriptor(_ fd: Int32, with data: [UInt8], on socket: Int32) -> Bool {
         data.withUnsafeBytes { xenops_send_with_fd(socket, $0.baseAddress, data.count, fd) } == data.count
     }
 
-    static func connectUnix(_ path: String) throws -> Int32 {
+    /// A connected, close-on-exec Unix stream socket to `path`.
+    public static func connectUnix(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw LoopbackXAPIError("socket(): \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()

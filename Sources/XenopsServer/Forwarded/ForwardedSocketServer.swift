@@ -61,16 +61,8 @@ public final class ForwardedSocketServer: Sendable {
         guard fd >= 0 else {
             throw ServerError(.bindFailed, reason: "cannot create the forwarded socket: \(BlockingDescriptorIO.errnoText())", remedy: "Check the process's descriptor limit.")
         }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        // `prepare` checked that the path fits, so the address is always made.
+        let bound = UnixSocketFile.withAddress(path) { bind(fd, $0, $1) } ?? -1
         guard bound == 0, listen(fd, 64) == 0 else {
             let why = BlockingDescriptorIO.errnoText()
             closeDescriptor(fd)

@@ -1,7 +1,7 @@
-import CSocketGlue
 import Foundation
 import Glibc
 import XenopsCore
+import XenopsTestSupport
 
 /// The test playing XAPI and the source xenopsd on a forwarded migration connection.
 enum XAPIHandOver {
@@ -19,27 +19,11 @@ enum XAPIHandOver {
     /// (the request's `Http.Request.rpc_of_t`) with `fd` attached in one `sendmsg`. Returns
     /// XAPI's connection to the daemon, on which XAPI then waits for a response.
     static func send(socketPath: String, json: String, fd: Int32) throws -> Int32 {
-        let control = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard control >= 0 else { throw DaemonError("socket failed") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(socketPath.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(control, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            close(control)
-            throw DaemonError("cannot connect to \(socketPath): \(String(cString: strerror(errno)))")
-        }
+        let control = try LoopbackXAPI.connectUnix(socketPath)
         let bytes = Array(json.utf8)
-        let sent = bytes.withUnsafeBytes { xenops_send_with_fd(control, $0.baseAddress, bytes.count, fd) }
-        guard sent == bytes.count else {
+        guard LoopbackXAPI.sendDescriptor(fd, with: bytes, on: control) else {
             close(control)
-            throw DaemonError("sendmsg sent \(sent) of \(bytes.count) bytes")
+            throw DaemonError("sendmsg of \(bytes.count) bytes with a descriptor failed: \(String(cString: strerror(errno)))")
         }
         return control
     }
