@@ -10,11 +10,6 @@ import XenopsBackend
 enum DescriptorIO {
     typealias CancelFlag = BlockingThread.CancelFlag
 
-    /// Runs `body` on a thread of its own (``BlockingThread``).
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
-        try await BlockingThread.run(body)
-    }
-
     /// Waits until `fd` is ready for `events`, checking `flag` every 100 ms.
     /// Returns the `revents` seen.
     static func waitReady(_ fd: Int32, for events: Int32, flag: CancelFlag) throws(SaveImageError) -> Int32 {

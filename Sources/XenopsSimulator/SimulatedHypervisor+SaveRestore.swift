@@ -28,7 +28,7 @@ extension SimulatedHypervisor {
         let image = SaveImage(uuid: vm, domain: snapshot, memory: SaveImage.syntheticMemory(for: snapshot))
         let bytes = try image.encoded()
         do {
-            try await DescriptorIO.onThread { flag in try DescriptorIO.writeAll(bytes, to: fd, flag: flag) }
+            try await BlockingThread.run { flag in try DescriptorIO.writeAll(bytes, to: fd, flag: flag) }
         } catch SaveImageError.cancelled {
             throw BackendError.cancelled(operation: "save")
         } catch {
@@ -63,7 +63,7 @@ extension SimulatedHypervisor {
         }
         let image: SaveImage
         do {
-            image = try await DescriptorIO.onThread { flag in
+            image = try await BlockingThread.run { flag in
                 var reader = DescriptorIO.Reader(fd: fd, flag: flag)
                 return try SaveImage.read(from: &reader)
             }

@@ -14,12 +14,6 @@ import XenopsBackend
 enum BlockingDescriptorIO {
     typealias CancelFlag = BlockingThread.CancelFlag
 
-    /// Runs `body` on a thread of its own (``BlockingThread``: SIGPIPE blocked there); task
-    /// cancellation sets the flag `body` polls and surfaces as `CancellationError`.
-    static func run<T: Sendable>(_ body: @escaping @Sendable (CancelFlag) throws -> T) async throws -> T {
-        try await BlockingThread.run(body)
-    }
-
     /// Waits until `fd` is ready for `events` (or hung up / in error), or `deadline` passes.
     /// - Returns: the `revents` seen, or nil at the deadline.
     static func wait(_ fd: Int32, for events: Int32, flag: CancelFlag, deadline: ContinuousClock.Instant? = nil) throws -> Int32? {

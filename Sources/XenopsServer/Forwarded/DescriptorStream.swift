@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Synchronization
+import XenopsBackend
 import XenopsEngine
 
 /// A connection handed over by XAPI, owned until ``close()`` (or deinit): the engine's
@@ -22,12 +23,12 @@ final class DescriptorStream: MigrationStream {
 
     func read(exactly count: Int) async throws -> [UInt8] {
         let fd = descriptor
-        return try await BlockingDescriptorIO.run { flag in try BlockingDescriptorIO.read(fd, exactly: count, flag: flag) }
+        return try await BlockingThread.run { flag in try BlockingDescriptorIO.read(fd, exactly: count, flag: flag) }
     }
 
     func write(_ bytes: [UInt8]) async throws {
         let fd = descriptor
-        try await BlockingDescriptorIO.run { flag in try BlockingDescriptorIO.write(fd, bytes, flag: flag) }
+        try await BlockingThread.run { flag in try BlockingDescriptorIO.write(fd, bytes, flag: flag) }
     }
 
     /// Closes the descriptor once.

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CSocketGlue
 import Foundation
+import XenopsBackend
 import Logging
 import Synchronization
 import XenopsCore
@@ -39,7 +40,7 @@ public final class ForwardedSocketServer: Sendable {
     }
 
     private let state = Mutex(State())
-    private let stopFlag = BlockingDescriptorIO.CancelFlag()
+    private let stopFlag = BlockingThread.CancelFlag()
 
     /// - Parameters:
     ///   - path: The socket file, e.g. `/var/lib/xcp/xenopsd.forwarded`.
@@ -180,7 +181,7 @@ public final class ForwardedSocketServer: Sendable {
     /// descriptor in one `recvmsg`; a request split across reads is completed within 5 s.
     private func receiveRequest(on fd: Int32) async throws -> (ForwardedRequest, DescriptorStream) {
         let limit = Self.maxRequestBytes
-        let first = try await BlockingDescriptorIO.run { flag in
+        let first = try await BlockingThread.run { flag in
             guard try BlockingDescriptorIO.wait(fd, for: POLLIN, flag: flag, deadline: .now + .seconds(30)) != nil else {
                 throw DescriptorIOError("XAPI sent nothing within 30 s")
             }
@@ -212,7 +213,7 @@ public final class ForwardedSocketServer: Sendable {
     /// The rest of a request that did not come in one read (bounded in size and time).
     private func readMore(_ fd: Int32, after received: Int, limit: Int) async throws -> [UInt8] {
         guard received < limit else { throw ForwardedRequestError.invalid("it is longer than \(limit) bytes") }
-        let more = try await BlockingDescriptorIO.run { flag -> [UInt8] in
+        let more = try await BlockingThread.run { flag -> [UInt8] in
             guard try BlockingDescriptorIO.wait(fd, for: POLLIN, flag: flag, deadline: .now + .seconds(5)) != nil else {
                 throw ForwardedRequestError.invalid("it ended after \(received) bytes and nothing more came within 5 s")
             }

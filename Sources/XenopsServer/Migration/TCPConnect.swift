@@ -3,16 +3,17 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import XenopsBackend
 
 /// A TCP connect that cannot hang: the name is looked up, each address is tried with a
 /// non-blocking `connect` and `poll` until the deadline, and a cancelled task stops the wait.
-/// Blocking calls (the lookup); run it on a thread of its own (``BlockingDescriptorIO/run(_:)``).
+/// Blocking calls (the lookup); run it on a thread of its own (`BlockingThread.run`).
 enum TCPConnect {
     /// A connected, non-blocking, close-on-exec socket with `TCP_NODELAY` (the handshake
     /// frames are two bytes and must not wait for Nagle).
     /// - Throws: ``DescriptorIOError`` saying what failed (lookup, refused, timed out), or
     ///   `CancellationError`.
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, flag: BlockingDescriptorIO.CancelFlag) throws -> Int32 {
+    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant, flag: BlockingThread.CancelFlag) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -36,7 +37,7 @@ enum TCPConnect {
         throw DescriptorIOError(failures.isEmpty ? "no address for host \(host)" : failures.joined(separator: "; "))
     }
 
-    private static func attempt(_ address: addrinfo, deadline: ContinuousClock.Instant, flag: BlockingDescriptorIO.CancelFlag) throws -> Int32 {
+    private static func attempt(_ address: addrinfo, deadline: ContinuousClock.Instant, flag: BlockingThread.CancelFlag) throws -> Int32 {
         let fd = socket(address.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), address.ai_protocol)
         guard fd >= 0 else { throw DescriptorIOError("socket() failed: \(BlockingDescriptorIO.errnoText())") }
         var on: Int32 = 1

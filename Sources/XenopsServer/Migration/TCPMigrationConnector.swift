@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Logging
+import XenopsBackend
 import XenopsCore
 import XenopsEngine
 
@@ -74,7 +75,7 @@ public struct TCPMigrationConnector: MigrationConnector {
         let timeout = connectTimeout
         let fd: Int32
         do {
-            fd = try await BlockingDescriptorIO.run { flag in
+            fd = try await BlockingThread.run { flag in
                 try TCPConnect.connect(host: target.host, port: target.port, deadline: .now + timeout, flag: flag)
             }
         } catch is CancellationError {
