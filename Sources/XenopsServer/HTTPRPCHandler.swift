@@ -223,7 +223,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.reserveCapacity(3)
         // The reply is in the request's kind: an XML-RPC reply starts with `<`.
-        headers.add(name: "Content-Type", value: bytes.first == UInt8(ascii: "<") ? "text/xml" : "application/json")
+        headers.add(name: "Content-Type", value: RPCEncoding.sniff(bytes) == .xml ? "text/xml" : "application/json")
         headers.add(name: "Content-Length", value: String(bytes.count))
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
